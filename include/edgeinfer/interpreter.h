@@ -1,0 +1,114 @@
+// The interpreter: runs one model in one caller-provided arena, with no heap.
+//
+// Arena layout, all inside the caller's bytes:
+//   [ tensor table | op table | op data, variable (state) tensors | planned region ]
+//   \------------------- persistent, bump-allocated ----------------/ \- activations + scratch -/
+// The planned region holds every activation tensor and kernel scratch buffer at offsets chosen by a
+// lifetime-aware planner (greedy by size), so buffers whose lifetimes do not overlap share bytes.
+//
+// arena_used_bytes() after allocate() is exact: an arena of that many bytes (16-byte aligned) runs the model,
+// one byte fewer fails with kArenaTooSmall. Note that activation memory is reused: after invoke(), an input
+// tensor may have been overwritten by later activations. Set inputs before every invoke().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "edgeinfer/kernel.h"
+#include "edgeinfer/model.h"
+#include "edgeinfer/op_resolver.h"
+#include "edgeinfer/status.h"
+#include "edgeinfer/tensor.h"
+
+namespace edgeinfer {
+
+// Observes op execution (profiling, tracing). No virtual destructor on purpose: freestanding builds must not
+// pull in operator delete.
+class OpObserver {
+ public:
+  virtual void on_op_begin(int op_index) = 0;
+  virtual void on_op_end(int op_index, const Status& status) = 0;
+
+ protected:
+  ~OpObserver() = default;
+};
+
+class Interpreter {
+ public:
+  static constexpr size_t kArenaAlignment = 16;
+  static constexpr int kMaxScratchPerOp = 4;
+
+  Interpreter(const Model& model, const OpResolver& resolver, void* arena, size_t arena_bytes);
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+  // Resolves kernels, prepares every op and plans memory. On kArenaTooSmall, arena_required_bytes() tells
+  // the size needed when it could be computed (0 when the arena was too small to even prepare the ops).
+  Status allocate();
+  Status invoke();
+  // Zeroes state (variable) tensors, as after allocate().
+  Status reset_state();
+
+  bool is_allocated() const { return allocated_; }
+  size_t arena_used_bytes() const { return allocated_ ? used_bytes_ : 0; }
+  size_t arena_required_bytes() const { return required_bytes_; }
+  // Bytes of the planned region (activations + scratch) and of the persistent part.
+  size_t planned_bytes() const { return planned_bytes_; }
+  size_t persistent_bytes() const { return persistent_used_; }
+
+  int num_inputs() const { return model_.num_inputs(); }
+  int num_outputs() const { return model_.num_outputs(); }
+  // Valid after allocate().
+  Tensor input(int i) const;
+  Tensor output(int i) const;
+  Tensor tensor(int tensor_index) const;
+  const Model& model() const { return model_; }
+
+  void set_observer(OpObserver* observer) { observer_ = observer; }
+
+ private:
+  friend class KernelContext;
+
+  static constexpr uint32_t kNoOffset = 0xFFFFFFFFu;
+
+  struct TensorRecord {
+    uint32_t offset;   // from the aligned arena start; kNoOffset for constants and unused tensors
+    int32_t first_op;  // lifetime, inclusive; -1 when not planned
+    int32_t last_op;
+  };
+  struct OpRecord {
+    const Kernel* kernel;
+    void* op_data;
+    uint32_t scratch_bytes[kMaxScratchPerOp];
+    uint32_t scratch_offset[kMaxScratchPerOp];
+    int32_t num_scratch;
+  };
+
+  void* bump_allocate(size_t bytes);
+  Status resolve_kernels();
+  Status compute_lifetimes();
+  Status allocate_state_tensors();
+  Status prepare_ops();
+  Status plan_memory();
+  void* tensor_data(int tensor_index) const;
+  Status op_error_prefix(Status status, int op_index) const;
+
+  const Model& model_;
+  const OpResolver& resolver_;
+  uint8_t* arena_raw_;
+  size_t arena_raw_bytes_;
+  uint8_t* arena_ = nullptr;  // aligned start
+  size_t arena_bytes_ = 0;    // usable bytes from the aligned start
+  size_t persistent_used_ = 0;
+  size_t persistent_shortfall_ = 0;  // bytes asked beyond the arena during preparation
+  size_t planned_bytes_ = 0;
+  size_t used_bytes_ = 0;
+  size_t required_bytes_ = 0;
+  TensorRecord* tensors_ = nullptr;
+  OpRecord* ops_ = nullptr;
+  int preparing_op_ = -1;
+  bool allocated_ = false;
+  OpObserver* observer_ = nullptr;
+};
+
+}  // namespace edgeinfer

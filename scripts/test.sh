@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds and runs every test: the release build (unit, conformance against ../shared, CLI, the freestanding
+# Cortex-M check), the ASan/UBSan build (unit + malformed-input robustness), and a bounded libFuzzer run of
+# the model loader. Shared data: EDGEINFER_SHARED_DIR (default ../shared); tests needing it skip visibly.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZ_SECONDS=${FUZZ_SECONDS:-60}
+
+step() { printf '\n=== %s ===\n' "$*"; }
+
+step "release build"
+cmake --preset release
+cmake --build --preset release
+step "release tests"
+ctest --preset release
+
+step "sanitizer build (ASan + UBSan)"
+cmake --preset asan
+cmake --build --preset asan
+step "sanitizer tests (unit + robustness)"
+ctest --preset asan
+
+if [ -x scripts/fuzz.sh ] && [ "$FUZZ_SECONDS" -gt 0 ]; then
+  step "fuzzing the model loader for ${FUZZ_SECONDS}s"
+  scripts/fuzz.sh "$FUZZ_SECONDS"
+fi
+step "all tests passed"

@@ -1,0 +1,132 @@
+// edgeinfer inspect MODEL [--json]: ops, tensors, parameters, MACs and the exact arena size.
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "compiler/host_runner.h"
+#include "compiler/model_stats.h"
+#include "edgeinfer/kernels.h"
+#include "tools/edgeinfer/commands.h"
+
+namespace edgeinfer::cli {
+namespace {
+
+nlohmann::json tensor_json(const Tensor& tensor) {
+  nlohmann::json json;
+  json["index"] = tensor.index;
+  json["name"] = tensor.name ? tensor.name : "";
+  json["type"] = data_type_name(tensor.type);
+  json["shape"] = std::vector<int32_t>(tensor.shape.dims, tensor.shape.dims + tensor.shape.rank);
+  json["bytes"] = tensor.bytes;
+  json["constant"] = tensor.is_constant;
+  if (tensor.is_variable) json["variable"] = true;
+  if (tensor.quant.is_quantized()) {
+    nlohmann::json quant;
+    std::vector<float> scales(tensor.quant.scales, tensor.quant.scales + tensor.quant.count);
+    std::vector<int32_t> zero_points;
+    for (int i = 0; i < tensor.quant.count; ++i) zero_points.push_back(tensor.quant.zero_point(i));
+    quant["scale"] = scales;
+    quant["zero_point"] = zero_points;
+    if (tensor.quant.is_per_channel()) quant["quantized_dimension"] = tensor.quant.quantized_dimension;
+    json["quantization"] = quant;
+  }
+  return json;
+}
+
+std::string shape_text(const Tensor& tensor) {
+  char text[96];
+  tensor.shape.format(text, sizeof(text));
+  return text;
+}
+
+int inspect(const std::string& path, bool as_json) {
+  host::LoadedModel loaded;
+  Status status = loaded.load_file(path);
+  if (!status.is_ok()) throw CliError{status.message()};
+  const Model& model = loaded.model();
+  const compiler::ModelStats stats = compiler::compute_model_stats(model);
+  AllOpsResolver resolver;
+  size_t arena_bytes = 0;
+  const Status arena_status = host::measure_arena_bytes(model, resolver, &arena_bytes);
+
+  if (as_json) {
+    nlohmann::json json;
+    json["model"] = path;
+    json["model_bytes"] = model.size();
+    json["op_counts"] = stats.op_counts;
+    nlohmann::json ops = nlohmann::json::array();
+    for (const auto& op : stats.ops)
+      ops.push_back({{"index", op.index}, {"op", op.name}, {"version", op.version}, {"inputs", op.inputs},
+                     {"outputs", op.outputs}, {"macs", op.macs}});
+    json["ops"] = ops;
+    nlohmann::json tensors = nlohmann::json::array();
+    for (int t = 0; t < model.num_tensors(); ++t) tensors.push_back(tensor_json(model.tensor(t)));
+    json["tensors"] = tensors;
+    std::vector<int> inputs, outputs;
+    for (int i = 0; i < model.num_inputs(); ++i) inputs.push_back(model.input_tensor_index(i));
+    for (int i = 0; i < model.num_outputs(); ++i) outputs.push_back(model.output_tensor_index(i));
+    json["inputs"] = inputs;
+    json["outputs"] = outputs;
+    json["parameters"] = stats.parameters;
+    json["parameter_bytes"] = stats.parameter_bytes;
+    json["total_macs"] = stats.total_macs;
+    if (arena_status.is_ok()) {
+      json["arena_bytes"] = arena_bytes;
+    } else {
+      json["arena_bytes"] = nullptr;
+      json["arena_error"] = arena_status.message();
+    }
+    std::printf("%s\n", json.dump(1).c_str());
+    return 0;
+  }
+
+  std::printf("model: %s (%zu bytes)\n", path.c_str(), model.size());
+  std::printf("ops: %d\n", model.num_ops());
+  for (const auto& [name, count] : stats.op_counts) std::printf("  %-32s x%d\n", name.c_str(), count);
+  std::printf("inputs:\n");
+  for (int i = 0; i < model.num_inputs(); ++i) {
+    const Tensor t = model.tensor(model.input_tensor_index(i));
+    std::printf("  %d: tensor %d %s %s\n", i, t.index, data_type_name(t.type), shape_text(t).c_str());
+  }
+  std::printf("outputs:\n");
+  for (int i = 0; i < model.num_outputs(); ++i) {
+    const Tensor t = model.tensor(model.output_tensor_index(i));
+    std::printf("  %d: tensor %d %s %s\n", i, t.index, data_type_name(t.type), shape_text(t).c_str());
+  }
+  std::printf("per op:\n");
+  for (const auto& op : stats.ops) std::printf("  %3d %-28s macs %lld\n", op.index, op.name.c_str(), static_cast<long long>(op.macs));
+  std::printf("tensors:\n");
+  for (int t = 0; t < model.num_tensors(); ++t) {
+    const Tensor tensor = model.tensor(t);
+    std::printf("  %3d %-8s %-18s %s%s", t, data_type_name(tensor.type), shape_text(tensor).c_str(),
+                tensor.is_constant ? "const " : "", tensor.is_variable ? "state " : "");
+    if (tensor.quant.is_quantized()) {
+      if (tensor.quant.is_per_channel())
+        std::printf("per-channel(%d, axis %d)", tensor.quant.count, tensor.quant.quantized_dimension);
+      else
+        std::printf("scale %g zero_point %d", tensor.quant.scale(), tensor.quant.zero_point());
+    }
+    std::printf("  %s\n", tensor.name ? tensor.name : "");
+  }
+  std::printf("parameters: %lld (%lld bytes)\n", static_cast<long long>(stats.parameters),
+              static_cast<long long>(stats.parameter_bytes));
+  std::printf("total MACs: %lld\n", static_cast<long long>(stats.total_macs));
+  if (arena_status.is_ok())
+    std::printf("arena bytes: %zu (exact: run with --arena %zu)\n", arena_bytes, arena_bytes);
+  else
+    std::printf("arena bytes: unknown: %s\n", arena_status.message());
+  return 0;
+}
+
+}  // namespace
+
+Command add_inspect_command(CLI::App& app) {
+  auto* command = app.add_subcommand("inspect", "Show a model's ops, tensors, parameters, MACs and exact arena size");
+  auto path = std::make_shared<std::string>();
+  auto as_json = std::make_shared<bool>(false);
+  command->add_option("MODEL", *path, "The .tflite model")->required();
+  command->add_flag("--json", *as_json, "Print JSON (arena size under the key arena_bytes)");
+  return {command, [path, as_json] { return inspect(*path, *as_json); }};
+}
+
+}  // namespace edgeinfer::cli

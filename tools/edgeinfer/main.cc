@@ -1,0 +1,30 @@
+// edgeinfer: inspect and run .tflite models with the EdgeInfer runtime.
+#include <cstdio>
+#include <vector>
+
+#include "tools/edgeinfer/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"EdgeInfer: exact, small neural inference for microcontrollers and edge devices"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "edgeinfer 0.1.0");
+  const std::vector<edgeinfer::cli::Command> commands = {
+      edgeinfer::cli::add_inspect_command(app),
+      edgeinfer::cli::add_run_command(app),
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+  for (const auto& command : commands) {
+    if (!command.app->parsed()) continue;
+    try {
+      return command.action();
+    } catch (const edgeinfer::cli::CliError& error) {
+      std::fprintf(stderr, "edgeinfer %s: error: %s\n", command.app->get_name().c_str(), error.message.c_str());
+      return 1;
+    }
+  }
+  return 1;
+}
