@@ -94,7 +94,7 @@ Status check_element_access(const Tensor& tensor, size_t count, const char* what
 
 }  // namespace
 
-Status Tensor::set_from_float(const float* values, size_t count) {
+Status Tensor::set_from_float(const float* values, size_t count) const {
   EI_RETURN_IF_ERROR(check_element_access(*this, count, "got"));
   if (type == DataType::kFloat32) {
     float* out = data_as<float>();

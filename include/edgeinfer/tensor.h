@@ -103,7 +103,7 @@ struct Tensor {
 
   // Quantizes `count` floats into this tensor (int8, int16 or uint8, per-tensor quantization), rounding half
   // away from zero and saturating, as TensorFlow Lite's reference Quantize does. For float32 tensors, copies.
-  Status set_from_float(const float* values, size_t count);
+  Status set_from_float(const float* values, size_t count) const;
   // Dequantizes (or copies, for float32) this tensor into `out`.
   Status get_as_float(float* out, size_t count) const;
   // One element as a float (dequantized when quantized).
