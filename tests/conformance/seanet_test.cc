@@ -28,6 +28,8 @@ std::vector<SeanetCase> seanet_cases() {
   return cases;
 }
 
+void PrintTo(const SeanetCase& c, std::ostream* os) { *os << c.op << "/" << c.name; }
+
 class SeanetTest : public ::testing::TestWithParam<SeanetCase> {};
 
 template <class T>
