@@ -114,8 +114,15 @@ Status Interpreter::compute_lifetimes() {
         touch(t, o);
       }
     }
-    for (int32_t t : *op->outputs())
-      if (plannable(t)) touch(t, o);
+    for (int32_t t : *op->outputs()) {
+      if (!plannable(t)) continue;
+      // Each activation has one writer: a second one (or an op writing its own input, or a model input)
+      // would make kernels read and write overlapping memory.
+      if (tensors_[t].first_op >= 0)
+        return Status::error(StatusCode::kInvalidModel, "op %d (%s) writes tensor %d, which is a model input, "
+                             "its own input or written by an earlier op", o, model_.op_name(o), static_cast<int>(t));
+      touch(t, o);
+    }
     if (op->intermediates())
       for (int32_t t : *op->intermediates())
         if (plannable(t)) touch(t, o);

@@ -182,6 +182,22 @@ TEST(InterpreterTest, TensorReadBeforeWrittenIsAnError) {
   EXPECT_NE(std::string(status.message()).find("reads tensor 1 before"), std::string::npos) << status.message();
 }
 
+TEST(InterpreterTest, TensorWrittenTwiceIsAnError) {
+  ModelBuilder builder;
+  const int a = builder.add_tensor(DataType::kInt8, {4});
+  const int b = builder.add_tensor(DataType::kInt8, {4});
+  builder.add_op(BuiltinOp::kRelu, {a}, {b});
+  builder.add_op(BuiltinOp::kRelu, {b}, {b});
+  builder.set_inputs({a});
+  builder.set_outputs({b});
+  auto loaded = load(builder.finish());
+  host::AlignedBuffer arena(4096);
+  Interpreter interpreter(loaded->model.model(), loaded->resolver, arena.data(), arena.size());
+  const Status status = interpreter.allocate();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidModel);
+  EXPECT_NE(std::string(status.message()).find("op 1 (RELU) writes tensor 1"), std::string::npos) << status.message();
+}
+
 TEST(InterpreterTest, StateTensorsPersistAcrossInvokesAndReset) {
   ModelBuilder builder;
   const int in = builder.add_tensor(DataType::kInt8, {3});

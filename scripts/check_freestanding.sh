@@ -18,7 +18,7 @@ failed=0
 for src in "${sources[@]}"; do
   obj="$out/$(echo "${src#"$root"/}" | tr / _).o"
   if ! "$gxx" -std=c++17 -fno-exceptions -fno-rtti -mcpu=cortex-m4 -mthumb -mfloat-abi=hard -mfpu=fpv4-sp-d16 \
-      -Os -Wall -Wno-format -Wno-format-truncation -I"$root/include" -I"$root" -I"$generated" -isystem "$flatbuffers_only" -c "$src" -o "$obj"; then
+      -Os -ffp-contract=off -Wall -Wno-format -Wno-format-truncation -I"$root/include" -I"$root" -I"$generated" -isystem "$flatbuffers_only" -c "$src" -o "$obj"; then
     echo "FAIL: ${src#"$root"/} does not compile freestanding"
     failed=1
     continue

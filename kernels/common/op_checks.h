@@ -1,0 +1,37 @@
+// Checks kernels' prepare() functions share: tensor counts, types, shapes, and the integer parameter tensors
+// of shape ops (paddings, begin/end/strides, perm, axis, size), each with an error message naming what is
+// wrong and the values.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+
+#include "edgeinfer/kernel.h"
+#include "edgeinfer/status.h"
+#include "edgeinfer/tensor.h"
+
+namespace edgeinfer {
+
+// The op has between `min_inputs` and `max_inputs` inputs, all present, and exactly `outputs` outputs.
+Status check_tensor_counts(const KernelContext& context, int min_inputs, int max_inputs, int outputs);
+
+// `tensor`'s type is one of `types`.
+Status check_type(const Tensor& tensor, const char* what, std::initializer_list<DataType> types);
+
+// `tensor` has the type of `reference` (e.g. output and input of a data-movement op).
+Status check_same_type(const Tensor& tensor, const char* what, const Tensor& reference,
+                       const char* reference_what);
+
+// `actual` equals `expected`; the message shows both shapes.
+Status check_shape(const Shape& actual, const char* what, const Shape& expected);
+
+// Reads the int32 or int64 tensor `tensor` (named `what` in errors) into `values`. Fails when it has another
+// type, more than `max_count` elements, no data, or (when `require_constant`) is not a constant of the
+// model: TFLM sizes outputs when it prepares and so needs such parameters constant.
+Status read_index_tensor(const Tensor& tensor, const char* what, bool require_constant, int64_t* values,
+                         int max_count, int* count);
+
+// Maps a possibly negative `axis` into [0, rank) (-1 is the last axis).
+Status resolve_axis(int64_t axis, int rank, const char* what, int* resolved);
+
+}  // namespace edgeinfer
