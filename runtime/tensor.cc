@@ -1,5 +1,7 @@
 #include "edgeinfer/tensor.h"
 
+#include "kernels/reference/quantize.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -106,8 +108,7 @@ Status Tensor::set_from_float(const float* values, size_t count) const {
   const int32_t low = type == DataType::kInt8 ? -128 : (type == DataType::kUInt8 ? 0 : -32768);
   const int32_t high = type == DataType::kInt8 ? 127 : (type == DataType::kUInt8 ? 255 : 32767);
   for (size_t i = 0; i < count; ++i) {
-    int32_t q = static_cast<int32_t>(std::round(values[i] / scale)) + zero_point;
-    q = q < low ? low : (q > high ? high : q);
+    const int32_t q = reference::quantize_element(values[i], scale, zero_point, low, high);
     switch (type) {
       case DataType::kInt8: data_as<int8_t>()[i] = static_cast<int8_t>(q); break;
       case DataType::kUInt8: data_as<uint8_t>()[i] = static_cast<uint8_t>(q); break;

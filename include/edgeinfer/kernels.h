@@ -9,7 +9,7 @@
 namespace edgeinfer {
 namespace reference {
 
-// Elementwise arithmetic (kernels/reference/elementwise_*.cc)
+// Elementwise arithmetic (kernels/reference/add_sub.cc, mul.cc, maximum_minimum.cc)
 const Kernel& add();
 const Kernel& sub();
 const Kernel& mul();
