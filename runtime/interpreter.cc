@@ -139,6 +139,16 @@ Status Interpreter::compute_lifetimes() {
 
 Status Interpreter::allocate_state_tensors() {
   for (int t = 0; t < model_.num_tensors(); ++t) {
+    if (model_.tensor_is_misaligned_constant(t)) {
+      const Tensor constant = model_.tensor(t);
+      void* copy = bump_allocate(constant.bytes);
+      if (copy == nullptr)
+        return Status::error(StatusCode::kArenaTooSmall, "arena of %lu bytes is too small for an aligned copy of "
+                             "constant tensor %d", static_cast<unsigned long>(arena_raw_bytes_), t);
+      memcpy(copy, constant.data, constant.bytes);
+      tensors_[t].offset = static_cast<uint32_t>(static_cast<uint8_t*>(copy) - arena_);
+      continue;
+    }
     if (!model_.tensor_is_variable(t)) continue;
     void* data = bump_allocate(model_.tensor_bytes(t));
     if (data == nullptr)
@@ -259,7 +269,9 @@ void* Interpreter::tensor_data(int tensor_index) const {
 
 Tensor Interpreter::tensor(int tensor_index) const {
   Tensor view = model_.tensor(tensor_index);
-  if (!view.is_constant) view.data = tensor_data(tensor_index);
+  // Non-constant tensors live in the arena; so do aligned copies of misaligned constants.
+  void* arena_data = tensor_data(tensor_index);
+  if (!view.is_constant || arena_data != nullptr) view.data = arena_data;
   return view;
 }
 

@@ -104,14 +104,19 @@ Status Model::verify_tensor(int index) {
     return Status::error(StatusCode::kUnsupported, "tensor %d: rank %d exceeds the supported %d", index, rank,
                          kMaxRank);
   int64_t bytes = static_cast<int64_t>(element_size);
+  // Bounds the product of the nonzero dimensions too: with a zero dimension the tensor is empty whatever the
+  // others are, but kernels still multiply the others (strides, inner sizes) and must not overflow.
+  int64_t nonzero_bytes = bytes;
   for (int d = 0; d < rank; ++d) {
     const int32_t dim = shape->Get(d);
     if (dim < 0)
       return Status::error(StatusCode::kInvalidModel, "tensor %d: dimension %d is %d (dynamic shapes are not "
                            "supported)", index, d, static_cast<int>(dim));
     bytes *= dim;
-    if (bytes > kMaxTensorBytes)
-      return Status::error(StatusCode::kInvalidModel, "tensor %d: shape needs more than 2 GiB", index);
+    if (dim > 0) nonzero_bytes *= dim;
+    if (nonzero_bytes > kMaxTensorBytes)
+      return Status::error(StatusCode::kInvalidModel, "tensor %d: shape needs more than 2 GiB%s", index,
+                           bytes == 0 ? " (not counting its zero dimensions)" : "");
   }
 
   const uint32_t buffer_index = tensor->buffer();
@@ -131,9 +136,6 @@ Status Model::verify_tensor(int index) {
                            index, buffer_index, static_cast<unsigned long>(data_bytes), dims,
                            data_type_name(type), static_cast<long>(bytes));
     }
-    if (reinterpret_cast<uintptr_t>(data) % (element_size > 8 ? 8 : element_size) != 0)
-      return Status::error(StatusCode::kInvalidModel, "tensor %d: constant data in buffer %u is misaligned for %s",
-                           index, buffer_index, data_type_name(type));
     if (tensor->is_variable())
       return Status::error(StatusCode::kUnsupported, "tensor %d: variable tensors with initial data are not "
                            "supported", index);
@@ -145,6 +147,25 @@ Status Model::verify_tensor(int index) {
     if (quant->zero_point() != nullptr && quant->zero_point()->size() != count)
       return Status::error(StatusCode::kInvalidModel, "tensor %d: %u scales but %u zero points", index, count,
                            quant->zero_point()->size());
+    // Tensor views hand out the zero points as an int64_t array; the flatbuffer verifier only guarantees
+    // 4-byte alignment for vectors.
+    if (quant->zero_point() != nullptr &&
+        reinterpret_cast<uintptr_t>(quant->zero_point()->data()) % alignof(int64_t) != 0)
+      return Status::error(StatusCode::kInvalidModel, "tensor %d: zero points are not 8-byte aligned", index);
+    // A zero point is a value of the tensor's type (TFLite's quantization spec); kernels rely on that to keep
+    // their int32 arithmetic ((q - zero_point) * ...) from overflowing.
+    if (quant->zero_point() != nullptr) {
+      int64_t low = INT32_MIN, high = INT32_MAX;
+      if (type == DataType::kInt8) low = INT8_MIN, high = INT8_MAX;
+      if (type == DataType::kUInt8) low = 0, high = UINT8_MAX;
+      if (type == DataType::kInt16) low = INT16_MIN, high = INT16_MAX;
+      for (uint32_t i = 0; i < count; ++i) {
+        const int64_t zero_point = quant->zero_point()->Get(i);
+        if (zero_point < low || zero_point > high)
+          return Status::error(StatusCode::kInvalidModel, "tensor %d: zero point %ld is not a %s value", index,
+                               static_cast<long>(zero_point), data_type_name(type));
+      }
+    }
     if (count > 1) {
       int32_t axis = quant->quantized_dimension();
       // Old converters wrote a bias's per-channel parameters with the filter's quantized dimension (e.g. 3 on
@@ -296,6 +317,15 @@ bool Model::tensor_is_constant(int tensor_index) const {
 
 bool Model::tensor_is_variable(int tensor_index) const {
   return subgraph_->tensors()->Get(tensor_index)->is_variable();
+}
+
+bool Model::tensor_is_misaligned_constant(int tensor_index) const {
+  size_t bytes = 0;
+  const uint8_t* data = constant_data(tensor_index, &bytes);
+  if (data == nullptr) return false;
+  size_t alignment = data_type_size(static_cast<DataType>(subgraph_->tensors()->Get(tensor_index)->type()));
+  if (alignment > 8) alignment = 8;
+  return alignment > 1 && reinterpret_cast<uintptr_t>(data) % alignment != 0;
 }
 
 }  // namespace edgeinfer

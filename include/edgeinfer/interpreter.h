@@ -1,7 +1,7 @@
 // The interpreter: runs one model in one caller-provided arena, with no heap.
 //
 // Arena layout, all inside the caller's bytes:
-//   [ tensor table | op table | op data, variable (state) tensors | planned region ]
+//   [ tensor table | op table | state tensors, aligned constant copies, op data | planned region ]
 //   \------------------- persistent, bump-allocated ----------------/ \- activations + scratch -/
 // The planned region holds every activation tensor and kernel scratch buffer at offsets chosen by a
 // lifetime-aware planner (greedy by size), so buffers whose lifetimes do not overlap share bytes.
@@ -72,7 +72,7 @@ class Interpreter {
   static constexpr uint32_t kNoOffset = 0xFFFFFFFFu;
 
   struct TensorRecord {
-    uint32_t offset;   // from the aligned arena start; kNoOffset for constants and unused tensors
+    uint32_t offset;   // from the aligned arena start; kNoOffset for (aligned) constants and unused tensors
     int32_t first_op;  // lifetime, inclusive; -1 when not planned
     int32_t last_op;
   };

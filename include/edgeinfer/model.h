@@ -56,6 +56,9 @@ class Model {
   size_t tensor_bytes(int tensor_index) const;
   bool tensor_is_constant(int tensor_index) const;
   bool tensor_is_variable(int tensor_index) const;
+  // True when constant data does not start at a multiple of its element size (some converters write int64
+  // biases 4 bytes off); the interpreter gives kernels an aligned copy.
+  bool tensor_is_misaligned_constant(int tensor_index) const;
 
  private:
   Status verify_semantics();

@@ -27,8 +27,13 @@ Status activation_range_quantized(FusedActivation activation, DataType output_ty
                                   int32_t output_zero_point, int32_t* min, int32_t* max) {
   const int32_t qmin = type_min(output_type);
   const int32_t qmax = type_max(output_type);
+  // Clamped before the int32 conversion, which would be undefined for tiny scales; results inside the type's
+  // range are unchanged.
   auto quantize = [&](float value) {
-    return output_zero_point + static_cast<int32_t>(std::round(value / output_scale));
+    const float steps = std::round(value / output_scale);
+    const float limited = steps < -1e9f ? -1e9f : (steps > 1e9f ? 1e9f : steps);
+    const int64_t q = static_cast<int64_t>(output_zero_point) + static_cast<int64_t>(limited);
+    return static_cast<int32_t>(q < INT32_MIN ? INT32_MIN : (q > INT32_MAX ? INT32_MAX : q));
   };
   switch (activation) {
     case FusedActivation::kNone:

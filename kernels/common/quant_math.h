@@ -61,10 +61,11 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
 inline int32_t multiply_by_quantized_multiplier(int64_t x, int32_t multiplier, int shift) {
   const int32_t reduced_multiplier = multiplier < 0x7FFF0000 ? ((multiplier + (1 << 15)) >> 16) : 0x7FFF;
   const int total_shift = 15 - shift;
-  const int64_t rounded = static_cast<int64_t>(static_cast<uint64_t>(x) * static_cast<uint64_t>(
-                                                  static_cast<int64_t>(reduced_multiplier))) +
-                          (static_cast<int64_t>(1) << (total_shift - 1));
-  return static_cast<int32_t>(rounded >> total_shift);
+  // In uint64 so that accumulators of hostile models wrap instead of overflowing (undefined behaviour);
+  // for the ranges TFLite allows (|x| < 2^47) the bits are the same.
+  const uint64_t rounded = static_cast<uint64_t>(x) * static_cast<uint64_t>(static_cast<int64_t>(reduced_multiplier)) +
+                           (uint64_t{1} << (total_shift - 1));
+  return static_cast<int32_t>(static_cast<int64_t>(rounded) >> total_shift);
 }
 
 // TensorFlow Lite's MultiplyByQuantizedMultiplierSmallerThanOneExp: for shifts <= 0.

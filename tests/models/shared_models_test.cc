@@ -21,7 +21,7 @@ class SharedModelTest : public ::testing::TestWithParam<std::string> {};
 
 std::string model_stem(const std::filesystem::path& path) { return path.stem().string(); }
 
-TEST_P(SharedModelTest, MatchesTflmGoldenForSeed12345) {
+TEST_P(SharedModelTest, RunsAndMatchesTflmGoldenForSeed12345) {
   EI_REQUIRE_SHARED_DIR(shared);
   std::filesystem::path model_path;
   for (const auto& path : testing::shared_models())
@@ -45,7 +45,12 @@ TEST_P(SharedModelTest, MatchesTflmGoldenForSeed12345) {
   ASSERT_TRUE(status.is_ok()) << status.message();
 
   const auto golden_path = shared / "golden" / "tflm" / (GetParam() + ".seed12345.bin");
-  if (!std::filesystem::exists(golden_path)) GTEST_SKIP() << "no TFLM golden for " << GetParam();
+  if (!std::filesystem::exists(golden_path)) {
+    // Models TFLM's outputs were not recorded for: loading, allocating in the exact arena and invoking is
+    // what is checked (outputs are compared where goldens exist).
+    std::printf("%s: ran in %zu bytes; no TFLM golden to compare\n", GetParam().c_str(), runner.arena_bytes());
+    return;
+  }
   const std::vector<uint8_t> golden = testing::read_bytes(golden_path);
   const std::vector<uint8_t> ours = host::output_bytes(interpreter);
   ASSERT_EQ(ours.size(), golden.size());

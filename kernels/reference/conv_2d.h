@@ -1,0 +1,34 @@
+// CONV_2D reference kernels: TensorFlow Lite's reference_ops::Conv (float) and
+// reference_integer_ops::ConvPerChannel (int8, 16x8), bit for bit. Grouped convolution is supported
+// (filter input depth dividing the input depth), as in TensorFlow Lite's reference kernels.
+//
+// Tensors are NHWC; the filter is [output_depth, filter_height, filter_width, filter_input_depth]. Padded
+// positions contribute nothing (they are skipped, not multiplied by the zero point).
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/reference/conv_common.h"
+
+namespace edgeinfer {
+namespace reference {
+
+// `bias` may be null.
+void conv_2d_float(const ConvParams& params, const float* input, const float* filter, const float* bias,
+                   float* output);
+
+// Per-channel `multipliers` / `shifts` (one per output channel); int32 accumulator that wraps like TFLite's.
+void conv_2d_int8(const ConvParams& params, const int32_t* multipliers, const int32_t* shifts,
+                  const int8_t* input, const int8_t* filter, const int32_t* bias, int8_t* output);
+
+// 16x8 with int64 bias: 64-bit accumulator and requantization. Ignores zero points (symmetric int16).
+void conv_2d_int16(const ConvParams& params, const int32_t* multipliers, const int32_t* shifts,
+                   const int16_t* input, const int8_t* filter, const int64_t* bias, int16_t* output);
+
+// 16x8 with int32 bias or none (TFLM picks this for a missing bias): 32-bit wrapping accumulator and the
+// int32 requantization, which rounds differently from the int64 one.
+void conv_2d_int16_acc32(const ConvParams& params, const int32_t* multipliers, const int32_t* shifts,
+                         const int16_t* input, const int8_t* filter, const int32_t* bias, int16_t* output);
+
+}  // namespace reference
+}  // namespace edgeinfer

@@ -1,0 +1,29 @@
+// DEPTHWISE_CONV_2D reference kernels: TensorFlow Lite's reference_ops::DepthwiseConv (float) and
+// reference_integer_ops::DepthwiseConvPerChannel (int8, 16x8), bit for bit.
+//
+// Tensors are NHWC; the filter is [1, filter_height, filter_width, output_depth] with output channel
+// oc = in_channel * depth_multiplier + m. Padded positions contribute nothing.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/reference/conv_common.h"
+
+namespace edgeinfer {
+namespace reference {
+
+// `bias` may be null.
+void depthwise_conv_2d_float(const ConvParams& params, const float* input, const float* filter,
+                             const float* bias, float* output);
+
+// Per-channel `multipliers` / `shifts` (one per output channel); int32 accumulator that wraps like TFLite's.
+void depthwise_conv_2d_int8(const ConvParams& params, const int32_t* multipliers, const int32_t* shifts,
+                            const int8_t* input, const int8_t* filter, const int32_t* bias, int8_t* output);
+
+// 16x8: int64 bias and accumulator (TensorFlow Lite has no int32-bias variant here). Ignores zero points.
+void depthwise_conv_2d_int16(const ConvParams& params, const int32_t* multipliers, const int32_t* shifts,
+                             const int16_t* input, const int8_t* filter, const int64_t* bias,
+                             int16_t* output);
+
+}  // namespace reference
+}  // namespace edgeinfer

@@ -1,0 +1,258 @@
+#include "kernels/reference/fully_connected.h"
+
+#include <cmath>
+
+#include "edgeinfer/kernels.h"
+#include "edgeinfer/schema/tflite_generated.h"
+#include "kernels/reference/conv_common.h"
+
+namespace edgeinfer {
+namespace reference {
+namespace {
+
+// Calls `store(output_index, out_c, sum)` for every output, where sum is the exact (int64) sum over d of
+// (filter + filter_offset) * (input + input_offset); callers reduce it to TFLite's accumulator width.
+template <typename In, typename Store>
+void for_each_output(const FullyConnectedParams& p, const In* input, const int8_t* filter,
+                     int32_t input_offset, Store store) {
+  for (int b = 0; b < p.batches; ++b) {
+    const In* in = input + b * p.accum_depth;
+    for (int out_c = 0; out_c < p.output_depth; ++out_c) {
+      const int8_t* f = filter + out_c * p.accum_depth;
+      int64_t sum = 0;
+      for (int d = 0; d < p.accum_depth; ++d) {
+        sum += (static_cast<int64_t>(f[d]) + p.filter_offset) * (static_cast<int64_t>(in[d]) + input_offset);
+      }
+      store(b * p.output_depth + out_c, out_c, sum);
+    }
+  }
+}
+
+}  // namespace
+
+void fully_connected_float(const FullyConnectedParams& p, const float* input, const float* filter,
+                           const float* bias, float* output) {
+  for (int b = 0; b < p.batches; ++b) {
+    for (int out_c = 0; out_c < p.output_depth; ++out_c) {
+      float total = 0.0f;
+      for (int d = 0; d < p.accum_depth; ++d) {
+        total += input[b * p.accum_depth + d] * filter[out_c * p.accum_depth + d];
+      }
+      const float bias_value = bias ? bias[out_c] : 0.0f;
+      output[b * p.output_depth + out_c] =
+          clamp_float(total + bias_value, p.float_activation_min, p.float_activation_max);
+    }
+  }
+}
+
+void fully_connected_int8(const FullyConnectedParams& p, const int32_t* multipliers, const int32_t* shifts,
+                          const int8_t* input, const int8_t* filter, const int32_t* bias, int8_t* output) {
+  for_each_output(p, input, filter, p.input_offset, [&](int index, int out_c, int64_t sum) {
+    const int q = p.per_channel ? out_c : 0;
+    int32_t acc = wrap_to_int32(sum);
+    if (bias) acc = wrapping_add(acc, bias[out_c]);
+    output[index] = static_cast<int8_t>(requantize_acc32(acc, multipliers[q], shifts[q], p.output_offset,
+                                                         p.activation_min, p.activation_max));
+  });
+}
+
+void fully_connected_int16(const FullyConnectedParams& p, const int32_t* multipliers, const int32_t* shifts,
+                           const int16_t* input, const int8_t* filter, const int64_t* bias, int16_t* output) {
+  for_each_output(p, input, filter, 0, [&](int index, int out_c, int64_t acc) {
+    const int q = p.per_channel ? out_c : 0;
+    if (bias) acc = wrapping_add(acc, bias[out_c]);
+    output[index] = static_cast<int16_t>(
+        requantize_acc64(acc, multipliers[q], shifts[q], p.activation_min, p.activation_max));
+  });
+}
+
+void fully_connected_int16_acc32(const FullyConnectedParams& p, const int32_t* multipliers,
+                                 const int32_t* shifts, const int16_t* input, const int8_t* filter,
+                                 const int32_t* bias, int16_t* output) {
+  for_each_output(p, input, filter, 0, [&](int index, int out_c, int64_t sum) {
+    const int q = p.per_channel ? out_c : 0;
+    int32_t acc = wrap_to_int32(sum);
+    if (bias) acc = wrapping_add(acc, bias[out_c]);
+    output[index] = static_cast<int16_t>(
+        requantize_acc32(acc, multipliers[q], shifts[q], 0, p.activation_min, p.activation_max));
+  });
+}
+
+// ---- Kernel glue ------------------------------------------------------------------------------------------
+
+namespace {
+
+struct FullyConnectedData {
+  FullyConnectedParams params;
+  DataType type;  // input and output type
+  BiasKind bias;
+  BiasSource bias_source;
+  int32_t* multipliers;  // per channel, or pointing at `multiplier`
+  int32_t* shifts;
+  int32_t multiplier;  // per-tensor filters
+  int32_t shift;
+};
+
+// Per-tensor requantization exactly as TFLM's FullyConnected prepare: the bias scale must be close to
+// input_scale * filter_scale, and the multiplier comes from that product taken in float.
+Status per_tensor_multiplier(const Tensor& input, const Tensor& filter, const Tensor* bias,
+                             const Tensor& output, int max_shift, int32_t* multiplier, int32_t* shift) {
+  const float input_scale = input.quant.scale(0);
+  const float filter_scale = filter.quant.scale(0);
+  const float output_scale = output.quant.scale(0);
+  if (bias != nullptr) {
+    const double product = static_cast<double>(input_scale) * static_cast<double>(filter_scale);
+    const double difference = std::fabs(product - static_cast<double>(bias->quant.scale(0)));
+    if (!(difference / static_cast<double>(output_scale) <= 0.02)) {
+      return Status::error(StatusCode::kInvalidModel, "bias scale is not input scale * filter scale");
+    }
+  }
+  const float product = input_scale * filter_scale;
+  const double real_multiplier = static_cast<double>(product) / static_cast<double>(output_scale);
+  int exponent = 0;
+  quantize_multiplier(real_multiplier, multiplier, &exponent);
+  if (exponent > max_shift) {
+    return Status::error(StatusCode::kUnsupported, "effective scale input*filter/output is too large (2^%d)",
+                         exponent);
+  }
+  *shift = exponent;
+  return Status::ok();
+}
+
+Status prepare(KernelContext& context) {
+  EI_RETURN_IF_ERROR(check_io_count(context, 2, 3, 2));
+  // Missing options mean TensorFlow Lite's defaults: no activation, default weights format.
+  const tflite::FullyConnectedOptions* options = context.op()->builtin_options_as_FullyConnectedOptions();
+  const auto activation =
+      options ? static_cast<FusedActivation>(options->fused_activation_function()) : FusedActivation::kNone;
+  if (options && options->weights_format() != tflite::FullyConnectedOptionsWeightsFormat::DEFAULT) {
+    return Status::error(StatusCode::kUnsupported, "shuffled weights format is not supported");
+  }
+  const Tensor input = context.input(0);
+  const Tensor filter = context.input(1);
+  const Tensor output = context.output(0);
+  EI_RETURN_IF_ERROR(check_conv_types(input, filter, output));
+  EI_RETURN_IF_ERROR(require_rank(filter, "filter", 2));
+  EI_RETURN_IF_ERROR(require_valid_shape(input, "input"));
+  EI_RETURN_IF_ERROR(require_valid_shape(filter, "filter"));
+  EI_RETURN_IF_ERROR(require_valid_shape(output, "output"));
+  if (input.shape.rank < 1 || output.shape.rank < 1) {
+    return Status::error(StatusCode::kInvalidModel, "input and output must have rank >= 1");
+  }
+
+  FullyConnectedParams p;
+  p.output_depth = filter.shape.dims[0];
+  p.accum_depth = filter.shape.dims[1];
+  if (output.shape.dim_from_end(1) != p.output_depth) {
+    return Status::error(StatusCode::kInvalidModel, "output's last dimension is %d, filter has %d units",
+                         static_cast<int>(output.shape.dim_from_end(1)), static_cast<int>(p.output_depth));
+  }
+  if (input.num_elements() % p.accum_depth != 0) {
+    return Status::error(StatusCode::kInvalidModel,
+                         "input of %lld elements is not a multiple of %d filter columns",
+                         static_cast<long long>(input.num_elements()), static_cast<int>(p.accum_depth));
+  }
+  p.batches = static_cast<int32_t>(input.num_elements() / p.accum_depth);
+  if (output.num_elements() != static_cast<int64_t>(p.batches) * p.output_depth) {
+    return Status::error(StatusCode::kInvalidModel,
+                         "output has %lld elements, expected %d batches x %d units",
+                         static_cast<long long>(output.num_elements()), static_cast<int>(p.batches),
+                         static_cast<int>(p.output_depth));
+  }
+
+  auto* data = static_cast<FullyConnectedData*>(context.allocate_persistent(sizeof(FullyConnectedData)));
+  if (data == nullptr) return context.arena_full_error();
+  data->type = input.type;
+  data->bias = BiasKind::kNone;
+  data->bias_source = BiasSource{};
+  data->multipliers = nullptr;
+  data->shifts = nullptr;
+
+  const bool has_bias = context.has_input(2);
+  if (input.type == DataType::kFloat32) {
+    if (has_bias) {
+      EI_RETURN_IF_ERROR(check_bias(context.input(2), DataType::kFloat32, p.output_depth));
+      data->bias = BiasKind::kFloat32;
+    }
+    EI_RETURN_IF_ERROR(activation_range_float(activation, &p.float_activation_min, &p.float_activation_max));
+  } else {
+    const bool int16_op = input.type == DataType::kInt16;
+    Tensor bias;
+    if (has_bias) {
+      bias = context.input(2);
+      const DataType bias_type =
+          int16_op && bias.type == DataType::kInt64 ? DataType::kInt64 : DataType::kInt32;
+      EI_RETURN_IF_ERROR(check_bias(bias, bias_type, p.output_depth));
+      data->bias = bias_type == DataType::kInt64 ? BiasKind::kInt64 : BiasKind::kInt32;
+    }
+    const int max_shift = data->bias == BiasKind::kInt64 ? kMaxShiftAcc64 : kMaxShiftAcc32;
+    EI_RETURN_IF_ERROR(require_per_tensor_quantization(input, "input"));
+    EI_RETURN_IF_ERROR(require_per_tensor_quantization(output, "output"));
+    EI_RETURN_IF_ERROR(check_filter_quantization(filter, 0, p.output_depth));
+    p.per_channel = filter.quant.count > 1;
+    if (p.per_channel) {
+      EI_RETURN_IF_ERROR(allocate_int32_array(context, p.output_depth, &data->multipliers));
+      EI_RETURN_IF_ERROR(allocate_int32_array(context, p.output_depth, &data->shifts));
+      EI_RETURN_IF_ERROR(compute_channel_multipliers(input, filter, output, p.output_depth, max_shift,
+                                                     data->multipliers, data->shifts));
+    } else {
+      EI_RETURN_IF_ERROR(per_tensor_multiplier(input, filter, has_bias ? &bias : nullptr, output, max_shift,
+                                               &data->multiplier, &data->shift));
+      data->multipliers = &data->multiplier;
+      data->shifts = &data->shift;
+      p.filter_offset = -filter.quant.zero_point(0);
+    }
+    EI_RETURN_IF_ERROR(quantized_activation(activation, output, &p.activation_min, &p.activation_max));
+    if (!int16_op) {
+      p.input_offset = -input.quant.zero_point(0);
+      p.output_offset = output.quant.zero_point(0);
+    }
+  }
+  if (data->bias != BiasKind::kNone) {
+    EI_RETURN_IF_ERROR(prepare_bias_source(context, 2, &data->bias_source));
+  }
+  data->params = p;
+  context.set_op_data(data);
+  return Status::ok();
+}
+
+Status eval(KernelContext& context) {
+  const FullyConnectedData& d = *context.op_data_as<FullyConnectedData>();
+  const Tensor input = context.input(0);
+  const Tensor filter = context.input(1);
+  const Tensor output = context.output(0);
+  const void* bias = bias_data(context, d.bias_source);
+  switch (d.type) {
+    case DataType::kFloat32:
+      fully_connected_float(d.params, input.data_as<const float>(), filter.data_as<const float>(),
+                            static_cast<const float*>(bias), output.data_as<float>());
+      break;
+    case DataType::kInt8:
+      fully_connected_int8(d.params, d.multipliers, d.shifts, input.data_as<const int8_t>(),
+                           filter.data_as<const int8_t>(), static_cast<const int32_t*>(bias),
+                           output.data_as<int8_t>());
+      break;
+    default:  // int16, checked in prepare()
+      if (d.bias == BiasKind::kInt64) {
+        fully_connected_int16(d.params, d.multipliers, d.shifts, input.data_as<const int16_t>(),
+                              filter.data_as<const int8_t>(), static_cast<const int64_t*>(bias),
+                              output.data_as<int16_t>());
+      } else {
+        fully_connected_int16_acc32(d.params, d.multipliers, d.shifts, input.data_as<const int16_t>(),
+                                    filter.data_as<const int8_t>(), static_cast<const int32_t*>(bias),
+                                    output.data_as<int16_t>());
+      }
+      break;
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+const Kernel& fully_connected() {
+  static const Kernel kernel = {"reference/fully_connected", prepare, eval};
+  return kernel;
+}
+
+}  // namespace reference
+}  // namespace edgeinfer
