@@ -1,6 +1,6 @@
 // edgeinfer demo: the main job on an embedded default, with no files needed. Builds a tiny int8 vibration
-// anomaly model (an autoencoder over 8 vibration band energies), runs it in an exactly sized arena, and scores
-// normal and faulty windows by reconstruction error, checked against plain float math.
+// anomaly model (an autoencoder over 8 vibration band energies), runs it in an exactly sized arena, and
+// scores normal and faulty windows by reconstruction error, checked against plain float math.
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -21,13 +21,13 @@ constexpr int kLatent = 3;  // healthy machines vary along 3 directions (speed, 
 constexpr float kInputScale = 2.0f / 127;   // inputs within [-2, 2]
 constexpr float kWeightScale = 1.0f / 127;  // unit basis vectors
 constexpr float kLatentScale = 4.0f / 127;
-constexpr float kAlertThreshold = 0.02f;    // mean squared reconstruction error
+constexpr float kAlertThreshold = 0.02f;  // mean squared reconstruction error
 
 // An orthonormal basis of the healthy subspace (rows): what the encoder projects onto and the decoder
 // rebuilds from. A trained autoencoder learns this; here it is fixed so the output can be explained.
 std::vector<std::vector<float>> healthy_basis() {
-  std::vector<std::vector<float>> basis = {{1, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, -1, -1, -1, -1},
-                                           {1, 1, -1, -1, 1, 1, -1, -1}};
+  std::vector<std::vector<float>> basis = {
+      {1, 1, 1, 1, 1, 1, 1, 1}, {1, 1, 1, 1, -1, -1, -1, -1}, {1, 1, -1, -1, 1, 1, -1, -1}};
   for (auto& row : basis)
     for (float& v : row) v /= std::sqrt(8.0f);
   return basis;
@@ -42,23 +42,30 @@ std::vector<uint8_t> build_model() {
   const auto basis = healthy_basis();
   std::vector<int8_t> encoder, decoder;
   for (int l = 0; l < kLatent; ++l)
-    for (int b = 0; b < kBands; ++b) encoder.push_back(quantize(basis[l][b], kWeightScale));  // [latent, bands]
+    for (int b = 0; b < kBands; ++b)
+      encoder.push_back(quantize(basis[l][b], kWeightScale));  // [latent, bands]
   for (int b = 0; b < kBands; ++b)
-    for (int l = 0; l < kLatent; ++l) decoder.push_back(quantize(basis[l][b], kWeightScale));  // [bands, latent]
+    for (int l = 0; l < kLatent; ++l)
+      decoder.push_back(quantize(basis[l][b], kWeightScale));  // [bands, latent]
   using compiler::QuantParams;
   compiler::ModelBuilder builder;
   builder.set_description("EdgeInfer demo: vibration anomaly autoencoder (8 bands -> 3 -> 8), int8");
-  const int window = builder.add_tensor(DataType::kInt8, {1, kBands}, QuantParams::per_tensor(kInputScale, 0), "window");
+  const int window =
+      builder.add_tensor(DataType::kInt8, {1, kBands}, QuantParams::per_tensor(kInputScale, 0), "window");
   const int enc_w = builder.add_constant(DataType::kInt8, {kLatent, kBands}, encoder,
                                          QuantParams::per_tensor(kWeightScale, 0), "encoder/weights");
-  const int enc_b = builder.add_constant(DataType::kInt32, {kLatent}, std::vector<int32_t>(kLatent, 0),
-                                         QuantParams::per_tensor(kInputScale * kWeightScale, 0), "encoder/bias");
-  const int latent = builder.add_tensor(DataType::kInt8, {1, kLatent}, QuantParams::per_tensor(kLatentScale, 0), "latent");
+  const int enc_b =
+      builder.add_constant(DataType::kInt32, {kLatent}, std::vector<int32_t>(kLatent, 0),
+                           QuantParams::per_tensor(kInputScale * kWeightScale, 0), "encoder/bias");
+  const int latent =
+      builder.add_tensor(DataType::kInt8, {1, kLatent}, QuantParams::per_tensor(kLatentScale, 0), "latent");
   const int dec_w = builder.add_constant(DataType::kInt8, {kBands, kLatent}, decoder,
                                          QuantParams::per_tensor(kWeightScale, 0), "decoder/weights");
-  const int dec_b = builder.add_constant(DataType::kInt32, {kBands}, std::vector<int32_t>(kBands, 0),
-                                         QuantParams::per_tensor(kLatentScale * kWeightScale, 0), "decoder/bias");
-  const int rebuilt = builder.add_tensor(DataType::kInt8, {1, kBands}, QuantParams::per_tensor(kInputScale, 0), "reconstruction");
+  const int dec_b =
+      builder.add_constant(DataType::kInt32, {kBands}, std::vector<int32_t>(kBands, 0),
+                           QuantParams::per_tensor(kLatentScale * kWeightScale, 0), "decoder/bias");
+  const int rebuilt = builder.add_tensor(DataType::kInt8, {1, kBands},
+                                         QuantParams::per_tensor(kInputScale, 0), "reconstruction");
   auto fc_options = [](flatbuffers::FlatBufferBuilder& fbb) {
     return tflite::CreateFullyConnectedOptions(fbb).Union();
   };
@@ -154,10 +161,12 @@ int demo(const std::string& save_path) {
     const float reference = float_score(window.bands);
     const bool alert = score > kAlertThreshold;
     disagreements += alert != (reference > kAlertThreshold);
-    std::printf("%-20s %12.4f %12.4f  %s\n", window.label, score, reference, alert ? "ALERT: send upstream" : "ok");
+    std::printf("%-20s %12.4f %12.4f  %s\n", window.label, score, reference,
+                alert ? "ALERT: send upstream" : "ok");
   }
-  std::printf("\nHealthy windows rebuild almost exactly (only int8 rounding remains); faults put energy outside\n"
-              "what healthy machines show, so their reconstruction error is large and only they go upstream.\n");
+  std::printf(
+      "\nHealthy windows rebuild almost exactly (only int8 rounding remains); faults put energy outside\n"
+      "what healthy machines show, so their reconstruction error is large and only they go upstream.\n");
   if (disagreements > 0) {
     std::fprintf(stderr, "edgeinfer demo: %d verdicts differ between int8 and float\n", disagreements);
     return 1;
@@ -168,9 +177,11 @@ int demo(const std::string& save_path) {
 }  // namespace
 
 Command add_demo_command(CLI::App& app) {
-  auto* command = app.add_subcommand("demo", "Build and run a small int8 vibration anomaly model (no files needed)");
+  auto* command =
+      app.add_subcommand("demo", "Build and run a small int8 vibration anomaly model (no files needed)");
   auto save_path = std::make_shared<std::string>();
-  command->add_option("--save", *save_path, "Also write the demo model to FILE (.tflite), e.g. to inspect it");
+  command->add_option("--save", *save_path,
+                      "Also write the demo model to FILE (.tflite), e.g. to inspect it");
   return {command, [save_path] { return demo(*save_path); }};
 }
 

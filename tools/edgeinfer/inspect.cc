@@ -46,8 +46,11 @@ int inspect(const std::string& path, bool as_json) {
   const Model& model = loaded.model();
   const compiler::ModelStats stats = compiler::compute_model_stats(model);
   AllOpsResolver resolver;
-  size_t arena_bytes = 0;
-  const Status arena_status = host::measure_arena_bytes(model, resolver, &arena_bytes);
+  host::HostInterpreter runner;
+  const Status arena_status = runner.init(model, resolver);
+  const size_t arena_bytes = arena_status.is_ok() ? runner.arena_bytes() : 0;
+  const size_t persistent_bytes = arena_status.is_ok() ? runner.interpreter().persistent_bytes() : 0;
+  const size_t planned_bytes = arena_status.is_ok() ? runner.interpreter().planned_bytes() : 0;
 
   if (as_json) {
     nlohmann::json json;
@@ -56,8 +59,12 @@ int inspect(const std::string& path, bool as_json) {
     json["op_counts"] = stats.op_counts;
     nlohmann::json ops = nlohmann::json::array();
     for (const auto& op : stats.ops)
-      ops.push_back({{"index", op.index}, {"op", op.name}, {"version", op.version}, {"inputs", op.inputs},
-                     {"outputs", op.outputs}, {"macs", op.macs}});
+      ops.push_back({{"index", op.index},
+                     {"op", op.name},
+                     {"version", op.version},
+                     {"inputs", op.inputs},
+                     {"outputs", op.outputs},
+                     {"macs", op.macs}});
     json["ops"] = ops;
     nlohmann::json tensors = nlohmann::json::array();
     for (int t = 0; t < model.num_tensors(); ++t) tensors.push_back(tensor_json(model.tensor(t)));
@@ -72,6 +79,8 @@ int inspect(const std::string& path, bool as_json) {
     json["total_macs"] = stats.total_macs;
     if (arena_status.is_ok()) {
       json["arena_bytes"] = arena_bytes;
+      json["arena_persistent_bytes"] = persistent_bytes;  // tables, op data, state tensors
+      json["arena_planned_bytes"] = planned_bytes;        // activations and scratch, shared by lifetime
     } else {
       json["arena_bytes"] = nullptr;
       json["arena_error"] = arena_status.message();
@@ -94,7 +103,8 @@ int inspect(const std::string& path, bool as_json) {
     std::printf("  %d: tensor %d %s %s\n", i, t.index, data_type_name(t.type), shape_text(t).c_str());
   }
   std::printf("per op:\n");
-  for (const auto& op : stats.ops) std::printf("  %3d %-28s macs %lld\n", op.index, op.name.c_str(), static_cast<long long>(op.macs));
+  for (const auto& op : stats.ops)
+    std::printf("  %3d %-28s macs %lld\n", op.index, op.name.c_str(), static_cast<long long>(op.macs));
   std::printf("tensors:\n");
   for (int t = 0; t < model.num_tensors(); ++t) {
     const Tensor tensor = model.tensor(t);
@@ -112,7 +122,10 @@ int inspect(const std::string& path, bool as_json) {
               static_cast<long long>(stats.parameter_bytes));
   std::printf("total MACs: %lld\n", static_cast<long long>(stats.total_macs));
   if (arena_status.is_ok())
-    std::printf("arena bytes: %zu (exact: run with --arena %zu)\n", arena_bytes, arena_bytes);
+    std::printf(
+        "arena bytes: %zu (exact: run with --arena %zu): %zu persistent (tables, op data, state) + %zu "
+        "activations and scratch\n",
+        arena_bytes, arena_bytes, persistent_bytes, planned_bytes);
   else
     std::printf("arena bytes: unknown: %s\n", arena_status.message());
   return 0;
@@ -121,7 +134,8 @@ int inspect(const std::string& path, bool as_json) {
 }  // namespace
 
 Command add_inspect_command(CLI::App& app) {
-  auto* command = app.add_subcommand("inspect", "Show a model's ops, tensors, parameters, MACs and exact arena size");
+  auto* command =
+      app.add_subcommand("inspect", "Show a model's ops, tensors, parameters, MACs and exact arena size");
   auto path = std::make_shared<std::string>();
   auto as_json = std::make_shared<bool>(false);
   command->add_option("MODEL", *path, "The .tflite model")->required();

@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
     try {
       return command.action();
     } catch (const edgeinfer::cli::CliError& error) {
-      std::fprintf(stderr, "edgeinfer %s: error: %s\n", command.app->get_name().c_str(), error.message.c_str());
+      std::fprintf(stderr, "edgeinfer %s: error: %s\n", command.app->get_name().c_str(),
+                   error.message.c_str());
       return 1;
     }
   }

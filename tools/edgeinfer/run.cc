@@ -41,7 +41,8 @@ uint32_t parse_fill_seed(const std::string& fill) {
 // Input bytes for every model input, read and size-checked before anything runs.
 std::vector<std::vector<uint8_t>> load_inputs(const RunOptions& options, Interpreter& interpreter) {
   std::vector<std::vector<uint8_t>> inputs;
-  if (!options.inputs.empty() && !options.fill.empty()) throw CliError{"give either --input files or --fill, not both"};
+  if (!options.inputs.empty() && !options.fill.empty())
+    throw CliError{"give either --input files or --fill, not both"};
   if (options.inputs.empty() && options.fill.empty())
     throw CliError{"no input data: give one --input FILE per model input, or --fill lcg:SEED"};
   if (!options.fill.empty()) {
@@ -66,8 +67,9 @@ std::vector<std::vector<uint8_t>> load_inputs(const RunOptions& options, Interpr
     if (bytes->size() != tensor.bytes) {
       char shape[96];
       tensor.shape.format(shape, sizeof(shape));
-      throw CliError{options.inputs[i] + ": " + std::to_string(bytes->size()) + " bytes, input " + std::to_string(i) +
-                     " (" + data_type_name(tensor.type) + " " + shape + ") needs " + std::to_string(tensor.bytes)};
+      throw CliError{options.inputs[i] + ": " + std::to_string(bytes->size()) + " bytes, input " +
+                     std::to_string(i) + " (" + data_type_name(tensor.type) + " " + shape + ") needs " +
+                     std::to_string(tensor.bytes)};
     }
     inputs.push_back(std::move(*bytes));
   }
@@ -126,7 +128,8 @@ int run(const RunOptions& options) {
 
   if (!options.output.empty()) {
     std::ofstream out(options.output, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(first_outputs.data()), static_cast<std::streamsize>(first_outputs.size()));
+    out.write(reinterpret_cast<const char*>(first_outputs.data()),
+              static_cast<std::streamsize>(first_outputs.size()));
     if (!out) throw CliError{options.output + ": cannot write output"};
   }
   // The printed values are those of the first invoke, like --output (state models change afterwards).
@@ -146,10 +149,11 @@ int run(const RunOptions& options) {
     nlohmann::json outputs = nlohmann::json::array();
     for (int i = 0; i < interpreter.num_outputs(); ++i) {
       const Tensor tensor = interpreter.output(i);
-      outputs.push_back({{"index", i},
-                         {"type", data_type_name(tensor.type)},
-                         {"shape", std::vector<int32_t>(tensor.shape.dims, tensor.shape.dims + tensor.shape.rank)},
-                         {"values", output_values(tensor)}});
+      outputs.push_back(
+          {{"index", i},
+           {"type", data_type_name(tensor.type)},
+           {"shape", std::vector<int32_t>(tensor.shape.dims, tensor.shape.dims + tensor.shape.rank)},
+           {"values", output_values(tensor)}});
     }
     json["outputs"] = outputs;
     std::printf("%s\n", json.dump().c_str());
@@ -164,7 +168,8 @@ int run(const RunOptions& options) {
     const int64_t shown = std::min<int64_t>(tensor.num_elements(), 16);
     const nlohmann::json values = output_values(tensor);
     for (int64_t k = 0; k < shown && values.is_array(); ++k) std::printf(" %s", values[k].dump().c_str());
-    if (tensor.num_elements() > shown) std::printf(" ... (%lld values)", static_cast<long long>(tensor.num_elements()));
+    if (tensor.num_elements() > shown)
+      std::printf(" ... (%lld values)", static_cast<long long>(tensor.num_elements()));
     std::printf("\n");
   }
   std::printf("latency over %d runs: median %.1f us, min %.1f us\n", options.runs, median, sorted.front());
@@ -177,11 +182,15 @@ Command add_run_command(CLI::App& app) {
   auto* command = app.add_subcommand("run", "Run a model on given or generated inputs");
   auto options = std::make_shared<RunOptions>();
   command->add_option("MODEL", options->model, "The .tflite model")->required();
-  command->add_option("--input", options->inputs,
-                      "Raw little-endian bytes of one input tensor; repeat once per model input, in input order");
+  command->add_option(
+      "--input", options->inputs,
+      "Raw little-endian bytes of one input tensor; repeat once per model input, in input order");
   command->add_option("--fill", options->fill, "Fill every input with the deterministic generator: lcg:SEED");
-  command->add_option("--output", options->output, "Write all output tensors' raw bytes, concatenated, to FILE");
-  command->add_option("--arena", options->arena, "Run in an arena of exactly BYTES (default: what the model needs)")
+  command->add_option("--output", options->output,
+                      "Write all output tensors' raw bytes, concatenated, to FILE");
+  command
+      ->add_option("--arena", options->arena,
+                   "Run in an arena of exactly BYTES (default: what the model needs)")
       ->check(CLI::PositiveNumber);
   command->add_option("--runs", options->runs, "Invoke N times and report median and min latency")
       ->check(CLI::PositiveNumber);
