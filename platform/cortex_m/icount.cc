@@ -1,0 +1,63 @@
+#include "platform/cortex_m/icount.h"
+
+namespace edgeinfer {
+namespace cortex_m {
+namespace {
+
+// CMSDK APB timer registers (Arm DDI 0479C, 4.4).
+struct CmsdkTimer {
+  volatile uint32_t ctrl;  // bit 0: enable
+  volatile uint32_t value;
+  volatile uint32_t reload;
+  volatile uint32_t intstatus;  // write 1 to clear
+};
+CmsdkTimer* const timer0 = reinterpret_cast<CmsdkTimer*>(0x40000000u);
+constexpr uint32_t kCtrlEnable = 1u << 0;
+
+uint32_t g_last_value;
+uint64_t g_ticks;
+int64_t g_overhead = -1;
+
+}  // namespace
+
+void icount_start_at(uint32_t timer_value) {
+  timer0->ctrl = 0;
+  // Reload 0xFFFFFFFF: QEMU wraps one period after reaching 0, so the counter is modulo 2^32 and
+  // (previous - current) mod 2^32 is the number of elapsed ticks across a wrap too.
+  timer0->reload = 0xFFFFFFFFu;
+  timer0->value = timer_value;
+  timer0->intstatus = 1;
+  g_last_value = timer_value;
+  g_ticks = 0;
+  timer0->ctrl = kCtrlEnable;  // no interrupt: wraps are handled by reading
+}
+
+void icount_start() {
+  icount_start_at(0xFFFFFFFFu);
+}
+
+uint64_t icount_ticks() {
+  const uint32_t now = timer0->value;
+  g_ticks += g_last_value - now;  // down-counter, unsigned wrap-around does the modulo
+  g_last_value = now;
+  return g_ticks;
+}
+
+uint64_t icount_overhead_instructions() {
+  if (g_overhead < 0) {
+    // Several samples at different phases of the 5-instruction tick; the smallest is the overhead rounded
+    // down to the tick resolution.
+    uint64_t best = ~uint64_t{0};
+    for (int i = 0; i < 8; ++i) {
+      const uint64_t t0 = icount_ticks();
+      const uint64_t t1 = icount_ticks();
+      const uint64_t n = ticks_to_instructions(t1 - t0);
+      if (n < best) best = n;
+    }
+    g_overhead = static_cast<int64_t>(best);
+  }
+  return static_cast<uint64_t>(g_overhead);
+}
+
+}  // namespace cortex_m
+}  // namespace edgeinfer
