@@ -8,9 +8,11 @@
 
 namespace edgeinfer::host {
 
+// Exactly `size` bytes (not rounded up), so AddressSanitizer sees a read one byte past the end.
 AlignedBuffer::AlignedBuffer(size_t size) : size_(size) {
-  const size_t rounded = (size + 15) / 16 * 16;
-  data_.reset(static_cast<uint8_t*>(std::aligned_alloc(16, rounded == 0 ? 16 : rounded)));
+  void* memory = nullptr;
+  if (posix_memalign(&memory, 16, size == 0 ? 1 : size) != 0) memory = nullptr;
+  data_.reset(static_cast<uint8_t*>(memory));
 }
 
 void AlignedBuffer::Free::operator()(uint8_t* p) const { std::free(p); }
@@ -40,6 +42,8 @@ Status LoadedModel::load_file(const std::string& path) {
 
 Status LoadedModel::load_bytes(const void* data, size_t size) {
   bytes_ = AlignedBuffer(size);
+  if (bytes_.data() == nullptr)
+    return Status::error(StatusCode::kInvalidArgument, "cannot allocate %zu bytes for the model", size);
   if (size > 0) std::memcpy(bytes_.data(), data, size);
   return Model::from_bytes(bytes_.data(), size, &model_);
 }

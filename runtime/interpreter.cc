@@ -92,7 +92,8 @@ Status Interpreter::compute_lifetimes() {
   const int num_tensors = model_.num_tensors();
   const int num_ops = model_.num_ops();
   const int last = num_ops > 0 ? num_ops - 1 : 0;
-  for (int t = 0; t < num_tensors; ++t) tensors_[t] = TensorRecord{kNoOffset, -1, -1};
+  for (int t = 0; t < num_tensors; ++t)
+    tensors_[t] = TensorRecord{kNoOffset, -1, -1, static_cast<uint32_t>(align_up(model_.tensor_bytes(t), kArenaAlignment))};
   auto touch = [&](int t, int op) {
     TensorRecord& record = tensors_[t];
     if (record.first_op < 0 || op < record.first_op) record.first_op = op;
@@ -190,10 +191,10 @@ Status Interpreter::plan_memory() {
   };
   auto buffer = [&](int id) -> Buffer {
     if (id < num_tensors) {
+      // Only planned tensors get a lifetime (constants and state tensors never do).
       TensorRecord& record = tensors_[id];
-      if (record.first_op < 0 || model_.tensor_is_variable(id)) return Buffer{0, 0, 0, nullptr};
-      return Buffer{align_up(model_.tensor_bytes(id), kArenaAlignment), record.first_op, record.last_op,
-                    &record.offset};
+      if (record.first_op < 0) return Buffer{0, 0, 0, nullptr};
+      return Buffer{record.planned_bytes, record.first_op, record.last_op, &record.offset};
     }
     const int op = (id - num_tensors) / kMaxScratchPerOp;
     const int slot = (id - num_tensors) % kMaxScratchPerOp;

@@ -75,6 +75,7 @@ class Interpreter {
     uint32_t offset;   // from the aligned arena start; kNoOffset for (aligned) constants and unused tensors
     int32_t first_op;  // lifetime, inclusive; -1 when not planned
     int32_t last_op;
+    uint32_t planned_bytes;  // size rounded up to the arena alignment (planned tensors only)
   };
   struct OpRecord {
     const Kernel* kernel;
