@@ -45,8 +45,9 @@ inline int32_t rounding_divide_by_pot(int32_t x, int exponent) {
 
 // Wrapping left shift: TensorFlow Lite computes `x * (1 << shift)` in int32, which wraps on the hardware it
 // runs on; doing it in uint32 gives those bits without undefined behaviour.
+// Shifts of 32 or more (only hostile models' scales produce them) give 0, as the bits would.
 inline int32_t wrapping_shift_left(int32_t x, int shift) {
-  return static_cast<int32_t>(static_cast<uint32_t>(x) << shift);
+  return shift >= 32 ? 0 : static_cast<int32_t>(static_cast<uint32_t>(x) << shift);
 }
 
 // x * multiplier * 2^shift (TensorFlow Lite's MultiplyByQuantizedMultiplier, int32 input).
