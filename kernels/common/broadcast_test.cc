@@ -5,31 +5,10 @@
 #include <random>
 #include <vector>
 
-namespace edgeinfer {
+#include "tests/support/single_op.h"
+
+namespace edgeinfer::testing {
 namespace {
-
-Shape make_shape(std::initializer_list<int32_t> dims) {
-  Shape shape;
-  for (int32_t d : dims) shape.dims[shape.rank++] = d;
-  return shape;
-}
-
-// Index of `input` read at output position `flat` by the plain NumPy rule (the definition, no merging).
-int64_t naive_input_index(const Shape& input, const Shape& output, int64_t flat) {
-  int64_t index = 0;
-  int64_t stride = 1;
-  for (int i = 1; i <= output.rank; ++i) {
-    const int32_t out_dim = output.dim_from_end(i);
-    const int64_t coordinate = flat % out_dim;
-    flat /= out_dim;
-    if (i <= input.rank) {
-      const int32_t in_dim = input.dim_from_end(i);
-      if (in_dim != 1) index += coordinate * stride;
-      stride *= in_dim;
-    }
-  }
-  return index;
-}
 
 void expect_matches_naive(const Shape& a, const Shape& b) {
   Shape out;
@@ -41,8 +20,8 @@ void expect_matches_naive(const Shape& a, const Shape& b) {
   bool in_order = true;
   for_each_broadcast(desc, [&](int32_t o, int32_t i1, int32_t i2) {
     in_order &= o == visited;
-    EXPECT_EQ(i1, naive_input_index(a, out, o)) << "output element " << o;
-    EXPECT_EQ(i2, naive_input_index(b, out, o)) << "output element " << o;
+    EXPECT_EQ(i1, broadcast_index(a, out, o)) << "output element " << o;
+    EXPECT_EQ(i2, broadcast_index(b, out, o)) << "output element " << o;
     ++visited;
   });
   EXPECT_TRUE(in_order);
@@ -140,4 +119,4 @@ TEST(BroadcastBinary, AppliesTheFunction) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -1,6 +1,9 @@
 #include "kernels/common/op_checks.h"
 
+#include <cmath>
 #include <cstring>
+
+#include "kernels/common/quant_math.h"
 
 namespace edgeinfer {
 
@@ -42,6 +45,31 @@ Status check_shape(const Shape& actual, const char* what, const Shape& expected)
   expected.format(expected_text, sizeof(expected_text));
   return Status::error(StatusCode::kInvalidModel, "%s has shape %s, expected %s", what, actual_text,
                        expected_text);
+}
+
+Status check_per_tensor_quantization(const Tensor& tensor, const char* what) {
+  if (!tensor.quant.is_quantized())
+    return Status::error(StatusCode::kInvalidModel, "%s (%s) has no quantization parameters", what,
+                         data_type_name(tensor.type));
+  if (tensor.quant.is_per_channel())
+    return Status::error(StatusCode::kUnsupported, "%s has per-channel quantization (%d scales)", what,
+                         static_cast<int>(tensor.quant.count));
+  const float scale = tensor.quant.scale();
+  if (!(scale > 0.0f) || !std::isfinite(scale))
+    return Status::error(StatusCode::kInvalidModel, "%s has scale %g, not a finite positive number", what,
+                         static_cast<double>(scale));
+  const int64_t zero_point = tensor.quant.zero_points ? tensor.quant.zero_points[0] : 0;
+  if (zero_point < type_min(tensor.type) || zero_point > type_max(tensor.type))
+    return Status::error(StatusCode::kInvalidModel, "%s has zero point %ld, outside %s", what,
+                         static_cast<long>(zero_point), data_type_name(tensor.type));
+  return Status::ok();
+}
+
+Status per_tensor_quantization(const Tensor& tensor, const char* what, float* scale, int32_t* zero_point) {
+  EI_RETURN_IF_ERROR(check_per_tensor_quantization(tensor, what));
+  *scale = tensor.quant.scale();
+  *zero_point = tensor.quant.zero_point();
+  return Status::ok();
 }
 
 Status read_index_tensor(const Tensor& tensor, const char* what, bool require_constant, int64_t* values,

@@ -23,8 +23,39 @@ void quantize_multiplier(double real_multiplier, int32_t* multiplier, int* shift
   *multiplier = static_cast<int32_t>(fixed);
 }
 
+namespace {
+
+// The real interval a fused activation clamps to, one side open where it has no limit. False for
+// activations that are not a clamp (tanh, sign bit).
+struct ActivationBounds {
+  bool has_min = false;
+  bool has_max = false;
+  float min = 0.0f;
+  float max = 0.0f;
+};
+
+bool activation_bounds(FusedActivation activation, ActivationBounds* bounds) {
+  switch (activation) {
+    case FusedActivation::kNone: *bounds = {false, false, 0.0f, 0.0f}; return true;
+    case FusedActivation::kRelu: *bounds = {true, false, 0.0f, 0.0f}; return true;
+    case FusedActivation::kRelu6: *bounds = {true, true, 0.0f, 6.0f}; return true;
+    case FusedActivation::kReluN1To1: *bounds = {true, true, -1.0f, 1.0f}; return true;
+    default: return false;
+  }
+}
+
+Status unsupported_activation(FusedActivation activation, const char* outputs) {
+  return Status::error(StatusCode::kUnsupported, "fused activation %d is not supported%s",
+                       static_cast<int>(activation), outputs);
+}
+
+}  // namespace
+
 Status activation_range_quantized(FusedActivation activation, DataType output_type, float output_scale,
                                   int32_t output_zero_point, int32_t* min, int32_t* max) {
+  ActivationBounds bounds;
+  if (!activation_bounds(activation, &bounds))
+    return unsupported_activation(activation, " on quantized outputs");
   const int32_t qmin = type_min(output_type);
   const int32_t qmax = type_max(output_type);
   // Clamped before the int32 conversion, which would be undefined for tiny scales; results inside the type's
@@ -35,51 +66,32 @@ Status activation_range_quantized(FusedActivation activation, DataType output_ty
     const int64_t q = static_cast<int64_t>(output_zero_point) + static_cast<int64_t>(limited);
     return static_cast<int32_t>(q < INT32_MIN ? INT32_MIN : (q > INT32_MAX ? INT32_MAX : q));
   };
-  switch (activation) {
-    case FusedActivation::kNone:
-      *min = qmin;
-      *max = qmax;
-      return Status::ok();
-    case FusedActivation::kRelu:
-      *min = quantize(0.0f) > qmin ? quantize(0.0f) : qmin;
-      *max = qmax;
-      return Status::ok();
-    case FusedActivation::kRelu6:
-      *min = quantize(0.0f) > qmin ? quantize(0.0f) : qmin;
-      *max = quantize(6.0f) < qmax ? quantize(6.0f) : qmax;
-      return Status::ok();
-    case FusedActivation::kReluN1To1:
-      *min = quantize(-1.0f) > qmin ? quantize(-1.0f) : qmin;
-      *max = quantize(1.0f) < qmax ? quantize(1.0f) : qmax;
-      return Status::ok();
-    default:
-      return Status::error(StatusCode::kUnsupported, "fused activation %d is not supported on quantized outputs",
-                           static_cast<int>(activation));
-  }
+  *min = bounds.has_min && quantize(bounds.min) > qmin ? quantize(bounds.min) : qmin;
+  *max = bounds.has_max && quantize(bounds.max) < qmax ? quantize(bounds.max) : qmax;
+  return Status::ok();
 }
 
 Status activation_range_float(FusedActivation activation, float* min, float* max) {
-  switch (activation) {
-    case FusedActivation::kNone:
-      *min = std::numeric_limits<float>::lowest();
-      *max = std::numeric_limits<float>::max();
-      return Status::ok();
-    case FusedActivation::kRelu:
-      *min = 0.0f;
-      *max = std::numeric_limits<float>::max();
-      return Status::ok();
-    case FusedActivation::kRelu6:
-      *min = 0.0f;
-      *max = 6.0f;
-      return Status::ok();
-    case FusedActivation::kReluN1To1:
-      *min = -1.0f;
-      *max = 1.0f;
-      return Status::ok();
-    default:
-      return Status::error(StatusCode::kUnsupported, "fused activation %d is not supported",
-                           static_cast<int>(activation));
-  }
+  ActivationBounds bounds;
+  if (!activation_bounds(activation, &bounds)) return unsupported_activation(activation, "");
+  *min = bounds.has_min ? bounds.min : std::numeric_limits<float>::lowest();
+  *max = bounds.has_max ? bounds.max : std::numeric_limits<float>::max();
+  return Status::ok();
+}
+
+Status activation_range_int32(FusedActivation activation, int32_t* min, int32_t* max) {
+  ActivationBounds bounds;
+  if (!activation_bounds(activation, &bounds)) return unsupported_activation(activation, " on int32 outputs");
+  *min = bounds.has_min ? static_cast<int32_t>(bounds.min) : std::numeric_limits<int32_t>::min();
+  *max = bounds.has_max ? static_cast<int32_t>(bounds.max) : std::numeric_limits<int32_t>::max();
+  return Status::ok();
+}
+
+bool checked_log2(float x, int* log2) {
+  const float x_log2 = std::log(x) * (1.0f / std::log(2.0f));
+  const float rounded = std::round(x_log2);
+  *log2 = static_cast<int>(rounded);
+  return std::abs(x_log2 - rounded) < 1e-3f;
 }
 
 }  // namespace edgeinfer

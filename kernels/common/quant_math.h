@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <limits>
 
-#include "edgeinfer/tensor.h"
 #include "edgeinfer/status.h"
+#include "edgeinfer/tensor.h"
 
 namespace edgeinfer {
 
@@ -50,6 +50,21 @@ inline int32_t wrapping_shift_left(int32_t x, int shift) {
   return shift >= 32 ? 0 : static_cast<int32_t>(static_cast<uint32_t>(x) << shift);
 }
 
+// Integer arithmetic that TensorFlow Lite lets wrap, as plain `a + b` does on the hardware it runs on; done
+// in the unsigned types it gives the same bits without undefined behaviour.
+inline int32_t wrapping_add(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+}
+inline int64_t wrapping_add(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+inline int32_t wrapping_sub(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
+}
+inline int32_t wrapping_mul(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) * static_cast<uint32_t>(b));
+}
+
 // x * multiplier * 2^shift (TensorFlow Lite's MultiplyByQuantizedMultiplier, int32 input).
 inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, int shift) {
   const int left_shift = shift > 0 ? shift : 0;
@@ -64,8 +79,9 @@ inline int32_t multiply_by_quantized_multiplier(int64_t x, int32_t multiplier, i
   const int total_shift = 15 - shift;
   // In uint64 so that accumulators of hostile models wrap instead of overflowing (undefined behaviour);
   // for the ranges TFLite allows (|x| < 2^47) the bits are the same.
-  const uint64_t rounded = static_cast<uint64_t>(x) * static_cast<uint64_t>(static_cast<int64_t>(reduced_multiplier)) +
-                           (uint64_t{1} << (total_shift - 1));
+  const uint64_t rounded =
+      static_cast<uint64_t>(x) * static_cast<uint64_t>(static_cast<int64_t>(reduced_multiplier)) +
+      (uint64_t{1} << (total_shift - 1));
   return static_cast<int32_t>(static_cast<int64_t>(rounded) >> total_shift);
 }
 
@@ -87,12 +103,23 @@ Status activation_range_quantized(FusedActivation activation, DataType output_ty
 // The same for float outputs (no limits for kNone).
 Status activation_range_float(FusedActivation activation, float* min, float* max);
 
-inline float clamp_float(float x, float min, float max) {
+// The same for unquantized int32 outputs (TensorFlow Lite's CalculateActivationRange<int32_t>).
+Status activation_range_int32(FusedActivation activation, int32_t* min, int32_t* max);
+
+// TensorFlow Lite's CheckedLog2: log2(x) computed in float and rounded half away from zero into `*log2`;
+// true when x is within 1e-3 (in the exponent) of that power of two.
+bool checked_log2(float x, int* log2);
+
+// x limited to [min, max] (a float NaN stays NaN).
+template <class T>
+inline T clamp_value(T x, T min, T max) {
   return x < min ? min : (x > max ? max : x);
 }
-
+inline float clamp_float(float x, float min, float max) {
+  return clamp_value(x, min, max);
+}
 inline int32_t clamp_int(int32_t x, int32_t min, int32_t max) {
-  return x < min ? min : (x > max ? max : x);
+  return clamp_value(x, min, max);
 }
 
 // Limits of the integer types kernels produce.

@@ -6,14 +6,10 @@
 #include <numeric>
 #include <vector>
 
-namespace edgeinfer {
-namespace {
+#include "tests/support/single_op.h"
 
-Shape make_shape(std::initializer_list<int32_t> dims) {
-  Shape shape;
-  for (int32_t d : dims) shape.dims[shape.rank++] = d;
-  return shape;
-}
+namespace edgeinfer::testing {
+namespace {
 
 TEST(StridedCopy, RowMajorStrides) {
   int64_t strides[kMaxRank];
@@ -104,4 +100,4 @@ TEST(StridedCopy, FillElements) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -1,5 +1,5 @@
 // Pure logistic and tanh computations shared by the LOGISTIC and TANH kernels and by the recurrent kernels
-// (LSTM gates). Header-only so any kernel can use them without linking logistic.cc / tanh.cc.
+// (LSTM gates). Header-only so any kernel can use them without the LOGISTIC / TANH kernel glue.
 //
 // Bit-exact with TensorFlow Lite's reference kernels as TFLM uses them:
 //  - float: TFLite's logistic with its two cutoffs, std::tanh;
@@ -94,8 +94,11 @@ inline Status sigmoid_int8_params(float input_scale, int32_t input_zero_point, S
   return Status::ok();
 }
 
-// Output: scale 1/256, zero point -128.
-inline void logistic_int8(const SigmoidInt8Params& params, int64_t size, const int8_t* in, int8_t* out) {
+namespace detail {
+// The int8 kernels: inputs at or beyond the range radius saturate; the others go through gemmlowp's Q4.27
+// logistic (output Q0.31 rounded to Q0.8 and shifted by the zero point -128) or tanh (rounded to Q0.7).
+template <bool kTanh>
+inline void sigmoid_int8(const SigmoidInt8Params& params, int64_t size, const int8_t* in, int8_t* out) {
   using F4 = fixed_point::FixedPoint<int32_t, 4>;
   for (int64_t i = 0; i < size; ++i) {
     const int32_t x = static_cast<int32_t>(in[i]) - params.input_zero_point;
@@ -106,32 +109,23 @@ inline void logistic_int8(const SigmoidInt8Params& params, int64_t size, const i
     } else {
       const int32_t x_q4 =
           multiply_by_quantized_multiplier(x, params.input_multiplier, params.input_left_shift);
-      const int32_t y_q0 = fixed_point::logistic(F4::from_raw(x_q4)).raw();
-      // Q0.31 -> Q0.8, shifted by the output zero point.
-      const int32_t y = rounding_divide_by_pot(y_q0, 31 - 8) - 128;
+      const int32_t y =
+          kTanh ? rounding_divide_by_pot(fixed_point::tanh(F4::from_raw(x_q4)).raw(), 31 - 7)
+                : rounding_divide_by_pot(fixed_point::logistic(F4::from_raw(x_q4)).raw(), 31 - 8) - 128;
       out[i] = static_cast<int8_t>(clamp_int(y, -128, 127));
     }
   }
 }
+}  // namespace detail
+
+// Output: scale 1/256, zero point -128.
+inline void logistic_int8(const SigmoidInt8Params& params, int64_t size, const int8_t* in, int8_t* out) {
+  detail::sigmoid_int8<false>(params, size, in, out);
+}
 
 // Output: scale 1/128, zero point 0.
 inline void tanh_int8(const SigmoidInt8Params& params, int64_t size, const int8_t* in, int8_t* out) {
-  using F4 = fixed_point::FixedPoint<int32_t, 4>;
-  for (int64_t i = 0; i < size; ++i) {
-    const int32_t x = static_cast<int32_t>(in[i]) - params.input_zero_point;
-    if (x <= -params.input_range_radius) {
-      out[i] = -128;
-    } else if (x >= params.input_range_radius) {
-      out[i] = 127;
-    } else {
-      const int32_t x_q4 =
-          multiply_by_quantized_multiplier(x, params.input_multiplier, params.input_left_shift);
-      const int32_t y_q0 = fixed_point::tanh(F4::from_raw(x_q4)).raw();
-      // Q0.31 -> Q0.7.
-      const int32_t y = rounding_divide_by_pot(y_q0, 31 - 7);
-      out[i] = static_cast<int8_t>(clamp_int(y, -128, 127));
-    }
-  }
+  detail::sigmoid_int8<true>(params, size, in, out);
 }
 
 // ---- int16 ----
@@ -149,13 +143,6 @@ inline Status sigmoid_int16_params(bool is_tanh, float input_scale, int32_t inpu
   if (!(input_scale > 0.0f) || !(output_scale > 0.0f)) {
     return Status::error(StatusCode::kInvalidModel, "scales must be positive");
   }
-  // TensorFlow Lite's CheckedLog2: float log, rounded.
-  auto checked_log2 = [](float x, int* log2) {
-    const float x_log2 = std::log(x) * (1.0f / std::log(2.0f));
-    const float rounded = std::round(x_log2);
-    *log2 = static_cast<int>(rounded);
-    return std::abs(x_log2 - rounded) < 1e-3f;
-  };
   constexpr int kInputIntegerBits = 3;
   int input_log2 = 0;
   bool scale_is_pot = checked_log2(input_scale, &input_log2);

@@ -8,6 +8,7 @@
 #include "kernels/common/fixed_point.h"
 #include "kernels/common/op_checks.h"
 #include "kernels/common/quant_math.h"
+#include "kernels/reference/activation_functions.h"
 
 namespace edgeinfer {
 namespace reference {
@@ -21,29 +22,6 @@ Status check_unary_elementwise(const KernelContext& context, std::initializer_li
   if (output.num_elements() != input.num_elements()) {
     return Status::error(StatusCode::kInvalidModel, "output has %ld elements, input %ld",
                          static_cast<long>(output.num_elements()), static_cast<long>(input.num_elements()));
-  }
-  return Status::ok();
-}
-
-Status per_tensor_quantization(const Tensor& tensor, const char* what, float* scale, int32_t* zero_point) {
-  if (!tensor.quant.is_quantized()) {
-    return Status::error(StatusCode::kInvalidModel, "%s (%s) has no quantization parameters", what,
-                         data_type_name(tensor.type));
-  }
-  if (tensor.quant.is_per_channel()) {
-    return Status::error(StatusCode::kUnsupported, "%s has per-channel quantization (%d scales)", what,
-                         static_cast<int>(tensor.quant.count));
-  }
-  const float s = tensor.quant.scale();
-  if (!(s > 0.0f) || !std::isfinite(s)) {
-    return Status::error(StatusCode::kInvalidModel, "%s has scale %g, must be positive", what,
-                         static_cast<double>(s));
-  }
-  *scale = s;
-  *zero_point = tensor.quant.zero_point();
-  if (*zero_point < type_min(tensor.type) || *zero_point > type_max(tensor.type)) {
-    return Status::error(StatusCode::kInvalidModel, "%s zero point %d is outside the %s range", what,
-                         static_cast<int>(*zero_point), data_type_name(tensor.type));
   }
   return Status::ok();
 }
@@ -221,173 +199,151 @@ void hard_swish_int8(const HardSwishParams& p, int64_t size, const int8_t* in, i
 
 namespace {
 
-int64_t element_count(const KernelContext& context) {
-  return context.input(0).num_elements();
+// The per-tensor quantization of a quantized activation's input and output.
+struct UnaryQuant {
+  float input_scale = 0.0f;
+  int32_t input_zero_point = 0;
+  float output_scale = 0.0f;
+  int32_t output_zero_point = 0;
+};
+
+Status unary_quantization(const KernelContext& context, UnaryQuant* quant) {
+  EI_RETURN_IF_ERROR(
+      per_tensor_quantization(context.input(0), "input", &quant->input_scale, &quant->input_zero_point));
+  return per_tensor_quantization(context.output(0), "output", &quant->output_scale,
+                                 &quant->output_zero_point);
 }
+
+// eval() of an activation over float32, int8 and int16: Op::run(op data, size, input, output) for the input's
+// element type, with the Op::OpData prepare() stored (none for float32 inputs).
+template <class Op>
+Status eval_unary(KernelContext& context) {
+  const Tensor input = context.input(0);
+  const Tensor output = context.output(0);
+  const int64_t n = input.num_elements();
+  const auto* data = context.op_data_as<const typename Op::OpData>();
+  switch (input.type) {
+    case DataType::kFloat32: Op::run(data, n, input.data_as<const float>(), output.data_as<float>()); break;
+    case DataType::kInt8: Op::run(data, n, input.data_as<const int8_t>(), output.data_as<int8_t>()); break;
+    default: Op::run(data, n, input.data_as<const int16_t>(), output.data_as<int16_t>()); break;
+  }
+  return Status::ok();
+}
+
+constexpr std::initializer_list<DataType> kFloatInt8Int16 = {DataType::kFloat32, DataType::kInt8,
+                                                             DataType::kInt16};
 
 // RELU
 
-struct ReluOpData {
-  ReluQuantParams params;
+struct Relu {
+  using OpData = ReluQuantParams;
+  static void run(const OpData*, int64_t n, const float* in, float* out) { relu_float(n, in, out); }
+  static void run(const OpData* p, int64_t n, const int8_t* in, int8_t* out) { relu_int8(*p, n, in, out); }
+  static void run(const OpData* p, int64_t n, const int16_t* in, int16_t* out) { relu_int16(*p, n, in, out); }
 };
 
 Status relu_prepare(KernelContext& context) {
-  EI_RETURN_IF_ERROR(
-      check_unary_elementwise(context, {DataType::kFloat32, DataType::kInt8, DataType::kInt16}));
+  EI_RETURN_IF_ERROR(check_unary_elementwise(context, kFloatInt8Int16));
   const Tensor input = context.input(0);
   if (input.type == DataType::kFloat32) return Status::ok();
-  const Tensor output = context.output(0);
-  float input_scale = 0;
-  float output_scale = 0;
-  int32_t input_zp = 0;
-  int32_t output_zp = 0;
-  EI_RETURN_IF_ERROR(per_tensor_quantization(input, "input", &input_scale, &input_zp));
-  EI_RETURN_IF_ERROR(per_tensor_quantization(output, "output", &output_scale, &output_zp));
-  if (input.type == DataType::kInt16 && (input_zp != 0 || output_zp != 0)) {
+  UnaryQuant quant;
+  EI_RETURN_IF_ERROR(unary_quantization(context, &quant));
+  if (input.type == DataType::kInt16 && (quant.input_zero_point != 0 || quant.output_zero_point != 0)) {
     return Status::error(StatusCode::kUnsupported, "int16 needs zero points 0 (input %d, output %d)",
-                         static_cast<int>(input_zp), static_cast<int>(output_zp));
+                         static_cast<int>(quant.input_zero_point), static_cast<int>(quant.output_zero_point));
   }
-  auto* data = static_cast<ReluOpData*>(context.allocate_persistent(sizeof(ReluOpData)));
-  if (data == nullptr) return context.arena_full_error();
-  ReluQuantParams& p = data->params;
-  p.input_zero_point = input_zp;
-  p.output_zero_point = output_zp;
+  ReluQuantParams p;
+  p.input_zero_point = quant.input_zero_point;
+  p.output_zero_point = quant.output_zero_point;
   int shift = 0;
-  quantize_multiplier(static_cast<double>(input_scale) / static_cast<double>(output_scale),
+  quantize_multiplier(static_cast<double>(quant.input_scale) / static_cast<double>(quant.output_scale),
                       &p.output_multiplier, &shift);
   p.output_shift = shift;
   // Quantized 0 (output zero point) up to the type's maximum.
-  p.activation_min = output_zp > type_min(input.type) ? output_zp : type_min(input.type);
+  p.activation_min =
+      quant.output_zero_point > type_min(input.type) ? quant.output_zero_point : type_min(input.type);
   p.activation_max = type_max(input.type);
-  context.set_op_data(data);
-  return Status::ok();
-}
-
-Status relu_eval(KernelContext& context) {
-  const Tensor input = context.input(0);
-  const Tensor output = context.output(0);
-  const int64_t n = element_count(context);
-  switch (input.type) {
-    case DataType::kFloat32: relu_float(n, input.data_as<float>(), output.data_as<float>()); break;
-    case DataType::kInt8:
-      relu_int8(context.op_data_as<ReluOpData>()->params, n, input.data_as<int8_t>(),
-                output.data_as<int8_t>());
-      break;
-    default:
-      relu_int16(context.op_data_as<ReluOpData>()->params, n, input.data_as<int16_t>(),
-                 output.data_as<int16_t>());
-      break;
-  }
-  return Status::ok();
+  return store_op_data(context, p);
 }
 
 // RELU6
 
-struct Relu6OpData {
-  int32_t lower;
-  int32_t upper;
+struct Relu6 {
+  struct OpData {
+    int32_t lower;
+    int32_t upper;
+  };
+  static void run(const OpData*, int64_t n, const float* in, float* out) { relu6_float(n, in, out); }
+  static void run(const OpData* d, int64_t n, const int8_t* in, int8_t* out) {
+    relu6_int8(d->lower, d->upper, n, in, out);
+  }
+  static void run(const OpData* d, int64_t n, const int16_t* in, int16_t* out) {
+    relu6_int16(d->lower, d->upper, n, in, out);
+  }
 };
 
 Status relu6_prepare(KernelContext& context) {
-  EI_RETURN_IF_ERROR(
-      check_unary_elementwise(context, {DataType::kFloat32, DataType::kInt8, DataType::kInt16}));
+  EI_RETURN_IF_ERROR(check_unary_elementwise(context, kFloatInt8Int16));
   const Tensor input = context.input(0);
   if (input.type == DataType::kFloat32) return Status::ok();
   float scale = 0;
   int32_t zp = 0;
   EI_RETURN_IF_ERROR(per_tensor_quantization(input, "input", &scale, &zp));
-  auto* data = static_cast<Relu6OpData*>(context.allocate_persistent(sizeof(Relu6OpData)));
-  if (data == nullptr) return context.arena_full_error();
-  data->lower = zp;
+  Relu6::OpData data;
+  data.lower = zp;
   // TFLM's FloatToQuantizedType: round(6 / scale) + zero point, clamped to the type.
   const double six = std::round(static_cast<double>(6.0f / scale)) + zp;
-  data->upper = six > type_max(input.type)
-                    ? type_max(input.type)
-                    : (six < type_min(input.type) ? type_min(input.type) : static_cast<int32_t>(six));
-  context.set_op_data(data);
-  return Status::ok();
-}
-
-Status relu6_eval(KernelContext& context) {
-  const Tensor input = context.input(0);
-  const Tensor output = context.output(0);
-  const int64_t n = element_count(context);
-  switch (input.type) {
-    case DataType::kFloat32: relu6_float(n, input.data_as<float>(), output.data_as<float>()); break;
-    case DataType::kInt8: {
-      const auto* data = context.op_data_as<Relu6OpData>();
-      relu6_int8(data->lower, data->upper, n, input.data_as<int8_t>(), output.data_as<int8_t>());
-      break;
-    }
-    default: {
-      const auto* data = context.op_data_as<Relu6OpData>();
-      relu6_int16(data->lower, data->upper, n, input.data_as<int16_t>(), output.data_as<int16_t>());
-      break;
-    }
-  }
-  return Status::ok();
+  data.upper = six > type_max(input.type)
+                   ? type_max(input.type)
+                   : (six < type_min(input.type) ? type_min(input.type) : static_cast<int32_t>(six));
+  return store_op_data(context, data);
 }
 
 // LEAKY_RELU
 
-struct LeakyReluOpData {
-  float alpha;
-  LeakyReluQuantParams params;
+struct LeakyRelu {
+  struct OpData {
+    float alpha;
+    LeakyReluQuantParams params;
+  };
+  static void run(const OpData* d, int64_t n, const float* in, float* out) {
+    leaky_relu_float(d->alpha, n, in, out);
+  }
+  static void run(const OpData* d, int64_t n, const int8_t* in, int8_t* out) {
+    leaky_relu_int8(d->params, n, in, out);
+  }
+  static void run(const OpData* d, int64_t n, const int16_t* in, int16_t* out) {
+    leaky_relu_int16(d->params, n, in, out);
+  }
 };
 
 Status leaky_relu_prepare(KernelContext& context) {
-  EI_RETURN_IF_ERROR(
-      check_unary_elementwise(context, {DataType::kFloat32, DataType::kInt8, DataType::kInt16}));
-  auto* data = static_cast<LeakyReluOpData*>(context.allocate_persistent(sizeof(LeakyReluOpData)));
+  EI_RETURN_IF_ERROR(check_unary_elementwise(context, kFloatInt8Int16));
+  auto* data = static_cast<LeakyRelu::OpData*>(context.allocate_persistent(sizeof(LeakyRelu::OpData)));
   if (data == nullptr) return context.arena_full_error();
   const auto* options = context.op()->builtin_options_as_LeakyReluOptions();
   data->alpha = options != nullptr ? options->alpha() : 0.0f;
-  const Tensor input = context.input(0);
-  if (input.type != DataType::kFloat32) {
-    float input_scale = 0;
-    float output_scale = 0;
-    int32_t input_zp = 0;
-    int32_t output_zp = 0;
-    EI_RETURN_IF_ERROR(per_tensor_quantization(input, "input", &input_scale, &input_zp));
-    EI_RETURN_IF_ERROR(per_tensor_quantization(context.output(0), "output", &output_scale, &output_zp));
-    data->params = make_leaky_relu_params(input_scale, input_zp, output_scale, output_zp, data->alpha);
+  if (context.input(0).type != DataType::kFloat32) {
+    UnaryQuant quant;
+    EI_RETURN_IF_ERROR(unary_quantization(context, &quant));
+    data->params = make_leaky_relu_params(quant.input_scale, quant.input_zero_point, quant.output_scale,
+                                          quant.output_zero_point, data->alpha);
   }
   context.set_op_data(data);
   return Status::ok();
 }
 
-Status leaky_relu_eval(KernelContext& context) {
-  const Tensor input = context.input(0);
-  const Tensor output = context.output(0);
-  const int64_t n = element_count(context);
-  const auto* data = context.op_data_as<LeakyReluOpData>();
-  switch (input.type) {
-    case DataType::kFloat32:
-      leaky_relu_float(data->alpha, n, input.data_as<float>(), output.data_as<float>());
-      break;
-    case DataType::kInt8:
-      leaky_relu_int8(data->params, n, input.data_as<int8_t>(), output.data_as<int8_t>());
-      break;
-    default: leaky_relu_int16(data->params, n, input.data_as<int16_t>(), output.data_as<int16_t>()); break;
-  }
-  return Status::ok();
-}
-
-// HARD_SWISH
+// HARD_SWISH (float32 and int8)
 
 Status hard_swish_prepare(KernelContext& context) {
   EI_RETURN_IF_ERROR(check_unary_elementwise(context, {DataType::kFloat32, DataType::kInt8}));
-  const Tensor input = context.input(0);
-  if (input.type == DataType::kFloat32) return Status::ok();
-  float input_scale = 0;
-  float output_scale = 0;
-  int32_t input_zp = 0;
-  int32_t output_zp = 0;
-  EI_RETURN_IF_ERROR(per_tensor_quantization(input, "input", &input_scale, &input_zp));
-  EI_RETURN_IF_ERROR(per_tensor_quantization(context.output(0), "output", &output_scale, &output_zp));
+  if (context.input(0).type == DataType::kFloat32) return Status::ok();
+  UnaryQuant quant;
+  EI_RETURN_IF_ERROR(unary_quantization(context, &quant));
   auto* data = static_cast<HardSwishParams*>(context.allocate_persistent(sizeof(HardSwishParams)));
   if (data == nullptr) return context.arena_full_error();
-  EI_RETURN_IF_ERROR(make_hard_swish_params(input_scale, input_zp, output_scale, output_zp, data));
+  EI_RETURN_IF_ERROR(make_hard_swish_params(quant.input_scale, quant.input_zero_point, quant.output_scale,
+                                            quant.output_zero_point, data));
   context.set_op_data(data);
   return Status::ok();
 }
@@ -395,7 +351,7 @@ Status hard_swish_prepare(KernelContext& context) {
 Status hard_swish_eval(KernelContext& context) {
   const Tensor input = context.input(0);
   const Tensor output = context.output(0);
-  const int64_t n = element_count(context);
+  const int64_t n = input.num_elements();
   if (input.type == DataType::kFloat32) {
     hard_swish_float(n, input.data_as<float>(), output.data_as<float>());
   } else {
@@ -405,22 +361,83 @@ Status hard_swish_eval(KernelContext& context) {
   return Status::ok();
 }
 
+// LOGISTIC and TANH: the same preparation and table, tanh(x) = 2 sigmoid(2x) - 1; the arithmetic lives in
+// activation_functions.h, shared with the recurrent kernels.
+
+template <bool kTanh>
+struct Sigmoid {
+  struct OpData {
+    SigmoidInt8Params int8;
+    int32_t int16_multiplier;
+    int32_t int16_left_shift;
+  };
+  static void run(const OpData*, int64_t n, const float* in, float* out) {
+    if (kTanh) {
+      tanh_float(n, in, out);
+    } else {
+      logistic_float(n, in, out);
+    }
+  }
+  static void run(const OpData* d, int64_t n, const int8_t* in, int8_t* out) {
+    (kTanh ? tanh_int8 : logistic_int8)(d->int8, n, in, out);
+  }
+  static void run(const OpData* d, int64_t n, const int16_t* in, int16_t* out) {
+    (kTanh ? tanh_int16 : logistic_int16)(d->int16_multiplier, d->int16_left_shift, n, in, out);
+  }
+};
+
+template <bool kTanh>
+Status sigmoid_prepare(KernelContext& context) {
+  EI_RETURN_IF_ERROR(check_unary_elementwise(context, kFloatInt8Int16));
+  const Tensor input = context.input(0);
+  if (input.type == DataType::kFloat32) return Status::ok();
+  UnaryQuant quant;
+  EI_RETURN_IF_ERROR(unary_quantization(context, &quant));
+  auto* data = static_cast<typename Sigmoid<kTanh>::OpData*>(
+      context.allocate_persistent(sizeof(typename Sigmoid<kTanh>::OpData)));
+  if (data == nullptr) return context.arena_full_error();
+  if (input.type == DataType::kInt8) {
+    // The kernel writes sigmoid in units of 1/256 from -128 (TFLM checks only the zero point), tanh in units
+    // of 1/128 around 0 (TFLM does not check; a converter always gives 0).
+    const int32_t expected_zero_point = kTanh ? 0 : -128;
+    if (quant.output_zero_point != expected_zero_point) {
+      return Status::error(StatusCode::kUnsupported, "int8 output zero point must be %d, got %d",
+                           static_cast<int>(expected_zero_point), static_cast<int>(quant.output_zero_point));
+    }
+    EI_RETURN_IF_ERROR(sigmoid_int8_params(quant.input_scale, quant.input_zero_point, &data->int8));
+  } else {
+    EI_RETURN_IF_ERROR(sigmoid_int16_params(kTanh, quant.input_scale, quant.input_zero_point,
+                                            quant.output_scale, quant.output_zero_point,
+                                            &data->int16_multiplier, &data->int16_left_shift));
+  }
+  context.set_op_data(data);
+  return Status::ok();
+}
+
 }  // namespace
 
 const Kernel& relu() {
-  static const Kernel kernel = {"reference/relu", relu_prepare, relu_eval};
+  static const Kernel kernel = {"reference/relu", relu_prepare, eval_unary<Relu>};
   return kernel;
 }
 const Kernel& relu6() {
-  static const Kernel kernel = {"reference/relu6", relu6_prepare, relu6_eval};
+  static const Kernel kernel = {"reference/relu6", relu6_prepare, eval_unary<Relu6>};
   return kernel;
 }
 const Kernel& leaky_relu() {
-  static const Kernel kernel = {"reference/leaky_relu", leaky_relu_prepare, leaky_relu_eval};
+  static const Kernel kernel = {"reference/leaky_relu", leaky_relu_prepare, eval_unary<LeakyRelu>};
   return kernel;
 }
 const Kernel& hard_swish() {
   static const Kernel kernel = {"reference/hard_swish", hard_swish_prepare, hard_swish_eval};
+  return kernel;
+}
+const Kernel& logistic() {
+  static const Kernel kernel = {"reference/logistic", sigmoid_prepare<false>, eval_unary<Sigmoid<false>>};
+  return kernel;
+}
+const Kernel& tanh() {
+  static const Kernel kernel = {"reference/tanh", sigmoid_prepare<true>, eval_unary<Sigmoid<true>>};
   return kernel;
 }
 

@@ -1,5 +1,6 @@
 // RELU, RELU6, LEAKY_RELU and HARD_SWISH: the pure elementwise functions, bit-exact with TFLM's reference
-// kernels, and the prepare checks every unary elementwise activation kernel shares.
+// kernels, and the prepare checks every unary elementwise activation kernel shares. activations.cc holds the
+// kernels of these and of LOGISTIC and TANH (whose pure functions are in activation_functions.h).
 #pragma once
 
 #include <cstdint>
@@ -15,9 +16,6 @@ namespace reference {
 // Checks a one-input one-output elementwise op: counts, input type among `types`, output type equal to the
 // input's, equal element counts.
 Status check_unary_elementwise(const KernelContext& context, std::initializer_list<DataType> types);
-
-// Per-tensor quantization of `tensor` (zero point and scale), failing when it is missing or per-channel.
-Status per_tensor_quantization(const Tensor& tensor, const char* what, float* scale, int32_t* zero_point);
 
 // ---- RELU / RELU6 ----
 

@@ -8,23 +8,13 @@
 #include <vector>
 
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/activations_test_util.h"
 #include "tests/support/shared_data.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::QuantParams;
-using testing::bytes_of;
-using testing::dequantize_value;
-using testing::expect_error;
-using testing::lcg_values;
-using testing::quantize_value;
-using testing::run_model;
-using testing::single_op_model;
-using testing::sweep_values;
-using testing::TensorSpec;
-using testing::values_of;
 
 // ---- Pure functions ----
 
@@ -114,18 +104,6 @@ QuantParams q(float scale, int64_t zp) {
   return QuantParams::per_tensor(scale, zp);
 }
 
-template <class T>
-std::vector<T> run_unary(BuiltinOp op, const Kernel& kernel, const TensorSpec& in, const TensorSpec& out,
-                         const std::vector<T>& input,
-                         tflite::BuiltinOptions options_type = tflite::BuiltinOptions::NONE,
-                         compiler::OptionsWriter writer = nullptr) {
-  const auto model = single_op_model(op, in, out, options_type, std::move(writer));
-  const auto result = run_model(model, {{op, &kernel}}, {bytes_of(input)});
-  EXPECT_TRUE(result.status.is_ok()) << result.status.message();
-  if (!result.status.is_ok()) return {};
-  return values_of<T>(result.outputs[0]);
-}
-
 TEST(ReluKernel, FloatShapes) {
   for (const auto& shape :
        std::vector<std::vector<int32_t>>{{1}, {7}, {2, 3}, {1, 4, 4, 3}, {2, 1, 1, 2, 3}}) {
@@ -142,8 +120,8 @@ TEST(ReluKernel, FloatShapes) {
     std::vector<float> scaled(n);
     for (int64_t i = 0; i < n; ++i) scaled[i] = input[i] * 8;
     const TensorSpec spec{DataType::kFloat32, shape, {}};
-    EXPECT_EQ(run_unary<float>(BuiltinOp::kRelu, reference::relu(), spec, spec, scaled), expected);
-    EXPECT_EQ(run_unary<float>(BuiltinOp::kRelu6, reference::relu6(), spec, spec, scaled), expected6);
+    EXPECT_EQ(run_single_op<float>(BuiltinOp::kRelu, reference::relu(), spec, spec, scaled), expected);
+    EXPECT_EQ(run_single_op<float>(BuiltinOp::kRelu6, reference::relu6(), spec, spec, scaled), expected6);
   }
 }
 
@@ -153,7 +131,7 @@ TEST(ReluKernel, Int8AndInt16MatchFloatWithinHalfAStep) {
   const auto input8 = sweep_values<int8_t>(256);
   const TensorSpec in8{DataType::kInt8, {1, 256}, q(0.07f, -5)};
   const TensorSpec out8{DataType::kInt8, {1, 256}, q(0.05f, -128)};
-  const auto got8 = run_unary<int8_t>(BuiltinOp::kRelu, reference::relu(), in8, out8, input8);
+  const auto got8 = run_single_op<int8_t>(BuiltinOp::kRelu, reference::relu(), in8, out8, input8);
   ASSERT_EQ(got8.size(), 256u);
   for (int i = 0; i < 256; ++i) {
     const float x = dequantize_value(input8[i], 0.07f, -5);
@@ -162,7 +140,7 @@ TEST(ReluKernel, Int8AndInt16MatchFloatWithinHalfAStep) {
   const auto input16 = lcg_values<int16_t>(1000, 3);
   const TensorSpec in16{DataType::kInt16, {10, 100}, q(0.001f, 0)};
   const TensorSpec out16{DataType::kInt16, {10, 100}, q(0.0007f, 0)};
-  const auto got16 = run_unary<int16_t>(BuiltinOp::kRelu, reference::relu(), in16, out16, input16);
+  const auto got16 = run_single_op<int16_t>(BuiltinOp::kRelu, reference::relu(), in16, out16, input16);
   ASSERT_EQ(got16.size(), 1000u);
   for (int i = 0; i < 1000; ++i) {
     const float x = dequantize_value(input16[i], 0.001f, 0);
@@ -174,12 +152,12 @@ TEST(Relu6Kernel, QuantizedClampsInInputQuantization) {
   // Scale 0.05, zp -100: 0 -> -100, 6 -> 20.
   const auto input = sweep_values<int8_t>(256);
   const TensorSpec spec{DataType::kInt8, {256}, q(0.05f, -100)};
-  const auto got = run_unary<int8_t>(BuiltinOp::kRelu6, reference::relu6(), spec, spec, input);
+  const auto got = run_single_op<int8_t>(BuiltinOp::kRelu6, reference::relu6(), spec, spec, input);
   ASSERT_EQ(got.size(), 256u);
   for (int i = 0; i < 256; ++i) EXPECT_EQ(got[i], std::min<int>(20, std::max<int>(-100, input[i])));
   const auto input16 = sweep_values<int16_t>(65536);
   const TensorSpec spec16{DataType::kInt16, {65536}, q(6.0f / 30000, 0)};
-  const auto got16 = run_unary<int16_t>(BuiltinOp::kRelu6, reference::relu6(), spec16, spec16, input16);
+  const auto got16 = run_single_op<int16_t>(BuiltinOp::kRelu6, reference::relu6(), spec16, spec16, input16);
   ASSERT_EQ(got16.size(), 65536u);
   for (int i = 0; i < 65536; ++i) EXPECT_EQ(got16[i], std::min<int>(30000, std::max<int>(0, input16[i])));
 }
@@ -192,8 +170,8 @@ TEST(LeakyReluKernel, AllTypes) {
   };
   const auto f = lcg_values<float>(60, 11);
   const TensorSpec fspec{DataType::kFloat32, {3, 4, 5}, {}};
-  const auto got = run_unary<float>(BuiltinOp::kLeakyRelu, reference::leaky_relu(), fspec, fspec, f,
-                                    tflite::BuiltinOptions::LeakyReluOptions, options(0.3f));
+  const auto got = run_single_op<float>(BuiltinOp::kLeakyRelu, reference::leaky_relu(), fspec, fspec, f,
+                                        tflite::BuiltinOptions::LeakyReluOptions, options(0.3f));
   ASSERT_EQ(got.size(), f.size());
   for (size_t i = 0; i < f.size(); ++i) EXPECT_EQ(got[i], f[i] > 0 ? f[i] : f[i] * 0.3f);
 
@@ -201,19 +179,19 @@ TEST(LeakyReluKernel, AllTypes) {
   for (float alpha : {0.1f, 0.2f, 1.5f, -0.4f}) {
     const auto in8 = sweep_values<int8_t>(256);
     const auto got8 =
-        run_unary<int8_t>(BuiltinOp::kLeakyRelu, reference::leaky_relu(),
-                          {DataType::kInt8, {256}, q(0.04f, 10)}, {DataType::kInt8, {256}, q(0.03f, -20)},
-                          in8, tflite::BuiltinOptions::LeakyReluOptions, options(alpha));
+        run_single_op<int8_t>(BuiltinOp::kLeakyRelu, reference::leaky_relu(),
+                              {DataType::kInt8, {256}, q(0.04f, 10)}, {DataType::kInt8, {256}, q(0.03f, -20)},
+                              in8, tflite::BuiltinOptions::LeakyReluOptions, options(alpha));
     ASSERT_EQ(got8.size(), 256u);
     for (int i = 0; i < 256; ++i) {
       const float x = dequantize_value(in8[i], 0.04f, 10);
       EXPECT_NEAR(got8[i], quantize_value<int8_t>(x > 0 ? x : x * alpha, 0.03f, -20), 1) << x << " " << alpha;
     }
     const auto in16 = lcg_values<int16_t>(500, 5);
-    const auto got16 =
-        run_unary<int16_t>(BuiltinOp::kLeakyRelu, reference::leaky_relu(),
-                           {DataType::kInt16, {500}, q(0.002f, 0)}, {DataType::kInt16, {500}, q(0.003f, 0)},
-                           in16, tflite::BuiltinOptions::LeakyReluOptions, options(alpha));
+    const auto got16 = run_single_op<int16_t>(BuiltinOp::kLeakyRelu, reference::leaky_relu(),
+                                              {DataType::kInt16, {500}, q(0.002f, 0)},
+                                              {DataType::kInt16, {500}, q(0.003f, 0)}, in16,
+                                              tflite::BuiltinOptions::LeakyReluOptions, options(alpha));
     ASSERT_EQ(got16.size(), 500u);
     for (int i = 0; i < 500; ++i) {
       const float x = dequantize_value(in16[i], 0.002f, 0);
@@ -227,15 +205,15 @@ TEST(HardSwishKernel, FloatAndInt8) {
   std::vector<float> x(f.size());
   for (size_t i = 0; i < f.size(); ++i) x[i] = f[i] * 5;
   const TensorSpec fspec{DataType::kFloat32, {2, 32}, {}};
-  const auto got = run_unary<float>(BuiltinOp::kHardSwish, reference::hard_swish(), fspec, fspec, x);
+  const auto got = run_single_op<float>(BuiltinOp::kHardSwish, reference::hard_swish(), fspec, fspec, x);
   std::vector<float> expected(x.size());
   reference::hard_swish_float(x.size(), x.data(), expected.data());
   EXPECT_EQ(got, expected);
 
   const auto in8 = sweep_values<int8_t>(256);
-  const auto got8 = run_unary<int8_t>(BuiltinOp::kHardSwish, reference::hard_swish(),
-                                      {DataType::kInt8, {1, 16, 16}, q(0.04f, 5)},
-                                      {DataType::kInt8, {1, 16, 16}, q(0.025f, -60)}, in8);
+  const auto got8 = run_single_op<int8_t>(BuiltinOp::kHardSwish, reference::hard_swish(),
+                                          {DataType::kInt8, {1, 16, 16}, q(0.04f, 5)},
+                                          {DataType::kInt8, {1, 16, 16}, q(0.025f, -60)}, in8);
   reference::HardSwishParams p;
   ASSERT_TRUE(reference::make_hard_swish_params(0.04f, 5, 0.025f, -60, &p).is_ok());
   std::vector<int8_t> expected8(256);
@@ -247,25 +225,25 @@ TEST(ActivationKernels, RejectBadModels) {
   const std::vector<uint8_t> four(4 * 4);
   // Type mismatch.
   auto model =
-      single_op_model(BuiltinOp::kRelu, {DataType::kFloat32, {4}, {}}, {DataType::kInt8, {4}, q(1, 0)});
+      single_op_model(BuiltinOp::kRelu, {{DataType::kFloat32, {4}, {}}}, {DataType::kInt8, {4}, q(1, 0)});
   expect_error(run_model(model, {{BuiltinOp::kRelu, &reference::relu()}}, {four}), StatusCode::kInvalidModel,
                "type");
   // Element count mismatch.
-  model = single_op_model(BuiltinOp::kRelu6, {DataType::kFloat32, {4}, {}}, {DataType::kFloat32, {5}, {}});
+  model = single_op_model(BuiltinOp::kRelu6, {{DataType::kFloat32, {4}, {}}}, {DataType::kFloat32, {5}, {}});
   expect_error(run_model(model, {{BuiltinOp::kRelu6, &reference::relu6()}}, {four}),
                StatusCode::kInvalidModel, "elements");
   // Missing quantization.
-  model = single_op_model(BuiltinOp::kLeakyRelu, {DataType::kInt8, {4}, {}}, {DataType::kInt8, {4}, {}});
+  model = single_op_model(BuiltinOp::kLeakyRelu, {{DataType::kInt8, {4}, {}}}, {DataType::kInt8, {4}, {}});
   expect_error(
       run_model(model, {{BuiltinOp::kLeakyRelu, &reference::leaky_relu()}}, {std::vector<uint8_t>(4)}),
       StatusCode::kInvalidModel, "quantization");
   // int16 RELU needs zero points 0.
   model =
-      single_op_model(BuiltinOp::kRelu, {DataType::kInt16, {4}, q(1, 3)}, {DataType::kInt16, {4}, q(1, 0)});
+      single_op_model(BuiltinOp::kRelu, {{DataType::kInt16, {4}, q(1, 3)}}, {DataType::kInt16, {4}, q(1, 0)});
   expect_error(run_model(model, {{BuiltinOp::kRelu, &reference::relu()}}, {std::vector<uint8_t>(8)}),
                StatusCode::kUnsupported, "zero point");
   // Unsupported type.
-  model = single_op_model(BuiltinOp::kHardSwish, {DataType::kInt16, {4}, q(1, 0)},
+  model = single_op_model(BuiltinOp::kHardSwish, {{DataType::kInt16, {4}, q(1, 0)}},
                           {DataType::kInt16, {4}, q(1, 0)});
   expect_error(
       run_model(model, {{BuiltinOp::kHardSwish, &reference::hard_swish()}}, {std::vector<uint8_t>(8)}),
@@ -276,27 +254,10 @@ TEST(ActivationKernels, RejectBadModels) {
 
 TEST(LeakyReluKernel, SeanetConformanceExact) {
   EI_REQUIRE_SHARED_DIR(shared);
-  const auto dir = shared / "conformance" / "seanet" / "leaky_relu";
-  int cases = 0;
-  for (int i = 0;; ++i) {
-    const std::string stem = "leaky_relu" + std::to_string(i);
-    if (!std::filesystem::exists(dir / (stem + ".tflite"))) break;
-    const auto model = testing::read_bytes(dir / (stem + ".tflite"));
-    const auto input = testing::read_csv_integers(dir / (stem + "_input0_int16.csv"));
-    const auto golden = testing::read_csv_integers(dir / (stem + "_golden_int16.csv"));
-    std::vector<int16_t> input16(input.begin(), input.end());
-    const auto result =
-        run_model(model, {{BuiltinOp::kLeakyRelu, &reference::leaky_relu()}}, {bytes_of(input16)});
-    ASSERT_TRUE(result.status.is_ok()) << stem << ": " << result.status.message();
-    const auto got = values_of<int16_t>(result.outputs[0]);
-    ASSERT_EQ(got.size(), golden.size()) << stem;
-    int mismatches = 0;
-    for (size_t k = 0; k < got.size(); ++k) mismatches += got[k] != golden[k];
-    EXPECT_EQ(mismatches, 0) << stem;
-    ++cases;
-  }
-  EXPECT_EQ(cases, 23);
+  EXPECT_EQ(expect_seanet_cases(shared / "conformance" / "seanet" / "leaky_relu", "leaky_relu",
+                                {{BuiltinOp::kLeakyRelu, &reference::leaky_relu()}}),
+            23);
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -14,28 +14,14 @@
 #include "edgeinfer/kernels.h"
 #include "edgeinfer/lcg.h"
 #include "kernels/reference/elementwise_test_util.h"
-#include "kernels/reference/shape_ops_test_util.h"
 #include "tests/support/shared_data.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::QuantParams;
 using reference::AddSubQuantParams;
 using reference::ScaleArithmetic;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::single_op_model;
-using testing::TensorSpec;
-using testing::values_of;
-
-BinaryBroadcast broadcast_of(std::vector<int32_t> a, std::vector<int32_t> b, std::vector<int32_t> out) {
-  BinaryBroadcast desc;
-  EXPECT_TRUE(
-      init_binary_broadcast(testing::to_shape(a), testing::to_shape(b), testing::to_shape(out), &desc));
-  return desc;
-}
 
 AddSubQuantParams params_of(DataType type, float s1, int32_t z1, float s2, int32_t z2, float so, int32_t zo,
                             ScaleArithmetic arithmetic = ScaleArithmetic::kDouble,
@@ -154,16 +140,16 @@ void check_against_float(bool subtract, ScaleArithmetic arithmetic, uint32_t see
   const int64_t hi = std::numeric_limits<T>::max();
   const DataType type = sizeof(T) == 1 ? DataType::kInt8 : DataType::kInt16;
   for (int trial = 0; trial < 60; ++trial) {
-    const auto c = testing::random_broadcast_case(rng);
+    const auto c = random_broadcast_case(rng);
     std::uniform_real_distribution<float> scale_dist(0.01f, 0.1f);
     const float s1 = scale_dist(rng), s2 = scale_dist(rng), so = scale_dist(rng) * 2;
     const int32_t z1 = sizeof(T) == 1 ? static_cast<int32_t>(rng() % 256) - 128 : 0;
     const int32_t z2 = sizeof(T) == 1 ? static_cast<int32_t>(rng() % 256) - 128 : 0;
     const int32_t zo = sizeof(T) == 1 ? static_cast<int32_t>(rng() % 256) - 128 : 0;
     const auto p = params_of(type, s1, z1, s2, z2, so, zo, arithmetic);
-    const auto x = testing::random_values<T>(rng, testing::element_count(c.input1), lo, hi);
-    const auto y = testing::random_values<T>(rng, testing::element_count(c.input2), lo, hi);
-    const int64_t n = testing::element_count(c.output);
+    const auto x = random_ints<T>(rng, element_count(c.input1), lo, hi);
+    const auto y = random_ints<T>(rng, element_count(c.input2), lo, hi);
+    const int64_t n = element_count(c.output);
     std::vector<T> out(n);
     const auto b = broadcast_of(c.input1, c.input2, c.output);
     if constexpr (sizeof(T) == 1) {
@@ -172,9 +158,9 @@ void check_against_float(bool subtract, ScaleArithmetic arithmetic, uint32_t see
       (subtract ? reference::sub_int16 : reference::add_int16)(b, p, x.data(), y.data(), out.data());
     }
     for (int64_t i = 0; i < n; ++i) {
-      const double a = s1 * (x[testing::broadcast_index(c.input1, c.output, i)] - z1);
-      const double bb = s2 * (y[testing::broadcast_index(c.input2, c.output, i)] - z2);
-      const int64_t ideal = testing::ideal_quantized(subtract ? a - bb : a + bb, so, zo, lo, hi);
+      const double a = s1 * (x[broadcast_index(make_shape(c.input1), make_shape(c.output), i)] - z1);
+      const double bb = s2 * (y[broadcast_index(make_shape(c.input2), make_shape(c.output), i)] - z2);
+      const int64_t ideal = ideal_quantized(subtract ? a - bb : a + bb, so, zo, lo, hi);
       ASSERT_NEAR(out[i], ideal, 1) << "trial " << trial << " element " << i;
     }
   }
@@ -205,7 +191,7 @@ std::vector<uint8_t> add_sub_model(
                          [=](auto& fbb) { return tflite::CreateSubOptions(fbb, activation).Union(); });
 }
 
-testing::RunResult run_add_sub(const std::vector<uint8_t>& model, std::vector<std::vector<uint8_t>> inputs) {
+RunResult run_add_sub(const std::vector<uint8_t>& model, std::vector<std::vector<uint8_t>> inputs) {
   return run_model(model, {{BuiltinOp::kAdd, &reference::add()}, {BuiltinOp::kSub, &reference::sub()}},
                    inputs);
 }
@@ -232,7 +218,7 @@ TEST(SubKernel, Int8RunsTheTflmArithmetic) {
   std::vector<int8_t> expected;
   for (int x : {1, 11, -127, 127}) {
     const double real = 0.5 * (x - 1) - 0.25 * 8;
-    expected.push_back(static_cast<int8_t>(testing::ideal_quantized(real, 1.0, 2, -128, 127)));
+    expected.push_back(static_cast<int8_t>(ideal_quantized(real, 1.0, 2, -128, 127)));
   }
   EXPECT_EQ(values_of<int8_t>(result.outputs[0]), expected);
 }
@@ -256,7 +242,7 @@ TEST(SubKernel, Int32AppliesTheActivation) {
 TEST(AddKernel, ManyQuantizedShapesMatchThePureFunction) {
   std::mt19937 rng(77);
   for (int trial = 0; trial < 40; ++trial) {
-    const auto c = testing::random_broadcast_case(rng, 6, 3);
+    const auto c = random_broadcast_case(rng, 6, 3);
     const bool is_int16 = trial % 2 == 1;
     const bool subtract = trial % 4 >= 2;
     const DataType type = is_int16 ? DataType::kInt16 : DataType::kInt8;
@@ -267,28 +253,19 @@ TEST(AddKernel, ManyQuantizedShapesMatchThePureFunction) {
                                      {type, c.input2, q2}, {type, c.output, qo});
     const auto p = params_of(type, 0.02f, z, 0.03f, -z, 0.05f, z,
                              subtract && !is_int16 ? ScaleArithmetic::kFloat : ScaleArithmetic::kDouble);
-    const auto b = broadcast_of(c.input1, c.input2, c.output);
-    const int64_t n = testing::element_count(c.output);
-    std::vector<uint8_t> expected;
-    std::vector<std::vector<uint8_t>> inputs;
-    if (is_int16) {
-      const auto x = testing::random_values<int16_t>(rng, testing::element_count(c.input1), -32768, 32767);
-      const auto y = testing::random_values<int16_t>(rng, testing::element_count(c.input2), -32768, 32767);
-      std::vector<int16_t> out(n);
-      (subtract ? reference::sub_int16 : reference::add_int16)(b, p, x.data(), y.data(), out.data());
-      inputs = {bytes_of(x), bytes_of(y)};
-      expected = bytes_of(out);
-    } else {
-      const auto x = testing::random_values<int8_t>(rng, testing::element_count(c.input1), -128, 127);
-      const auto y = testing::random_values<int8_t>(rng, testing::element_count(c.input2), -128, 127);
-      std::vector<int8_t> out(n);
-      (subtract ? reference::sub_int8 : reference::add_int8)(b, p, x.data(), y.data(), out.data());
-      inputs = {bytes_of(x), bytes_of(y)};
-      expected = bytes_of(out);
-    }
-    const auto result = run_add_sub(model, inputs);
+    const PureFunctionCase expected =
+        is_int16 ? pure_function_case<int16_t>(
+                       rng, c,
+                       [&](const BinaryBroadcast& b, const int16_t* x, const int16_t* y, int16_t* out) {
+                         (subtract ? reference::sub_int16 : reference::add_int16)(b, p, x, y, out);
+                       })
+                 : pure_function_case<int8_t>(
+                       rng, c, [&](const BinaryBroadcast& b, const int8_t* x, const int8_t* y, int8_t* out) {
+                         (subtract ? reference::sub_int8 : reference::add_int8)(b, p, x, y, out);
+                       });
+    const auto result = run_add_sub(model, expected.inputs);
     ASSERT_TRUE(result.status.is_ok()) << result.status.message();
-    EXPECT_EQ(result.outputs[0], expected) << "trial " << trial;
+    EXPECT_EQ(result.outputs[0], expected.expected) << "trial " << trial;
   }
 }
 
@@ -323,46 +300,26 @@ TEST(AddKernel, RejectsMalformedOps) {
 
 // ---- SEANet conformance (goldens from full TensorFlow Lite) ---------------------------------------------
 
-std::vector<uint8_t> csv_int16_bytes(const std::filesystem::path& path) {
-  std::vector<int16_t> values;
-  for (int64_t v : testing::read_csv_integers(path)) values.push_back(static_cast<int16_t>(v));
-  return bytes_of(values);
-}
-
 void run_seanet_cases(const char* op_name, int count) {
   EI_REQUIRE_SHARED_DIR(shared);
-  const std::filesystem::path dir = shared / "conformance" / "seanet" / op_name;
-  int exact = 0;
-  for (int i = 0; i < count; ++i) {
-    const std::string stem = (dir / (std::string(op_name) + std::to_string(i))).string();
-    SCOPED_TRACE(stem);
-    const auto model = testing::read_bytes(stem + ".tflite");
-    const auto result = run_add_sub(
-        model, {csv_int16_bytes(stem + "_input0_int16.csv"), csv_int16_bytes(stem + "_input1_int16.csv")});
-    ASSERT_TRUE(result.status.is_ok()) << result.status.message();
-    const auto golden = csv_int16_bytes(stem + "_golden_int16.csv");
-    EXPECT_EQ(result.outputs[0], golden);
-    exact += result.outputs[0] == golden;
-  }
-  EXPECT_EQ(exact, count);
+  EXPECT_EQ(expect_seanet_cases(shared / "conformance" / "seanet" / op_name, op_name,
+                                {{BuiltinOp::kAdd, &reference::add()}, {BuiltinOp::kSub, &reference::sub()}}),
+            count);
 }
 
 // TFLM's own smallest model (one int8 ADD of two [1,128,128,1] inputs) against TFLM's output.
 TEST(AddKernel, SimpleAddModelMatchesTflmGolden) {
   EI_REQUIRE_SHARED_DIR(shared);
-  host::LoadedModel model;
-  ASSERT_TRUE(model.load_file((shared / "models" / "tflm" / "simple_add_model.tflite").string()).is_ok());
-  MutableOpResolver<1> resolver;
-  ASSERT_TRUE(resolver.add(BuiltinOp::kAdd, reference::add()).is_ok());
-  host::HostInterpreter host;
-  const Status init = host.init(model.model(), resolver);
+  ModelSession session;
+  const Status init = session.open_file((shared / "models" / "tflm" / "simple_add_model.tflite").string(),
+                                        {{BuiltinOp::kAdd, &reference::add()}});
   ASSERT_TRUE(init.is_ok()) << init.message();
-  Interpreter& interpreter = host.interpreter();
+  Interpreter& interpreter = session.interpreter();
   for (int i = 0; i < interpreter.num_inputs(); ++i)
     ASSERT_TRUE(fill_lcg(interpreter.input(i), 12345).is_ok());
   ASSERT_TRUE(interpreter.invoke().is_ok());
   EXPECT_EQ(host::output_bytes(interpreter),
-            testing::read_bytes(shared / "golden" / "tflm" / "simple_add_model.seed12345.bin"));
+            read_bytes(shared / "golden" / "tflm" / "simple_add_model.seed12345.bin"));
 }
 
 TEST(AddKernel, SeanetConformanceIsExact) {
@@ -373,4 +330,4 @@ TEST(SubKernel, SeanetConformanceIsExact) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

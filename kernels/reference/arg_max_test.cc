@@ -7,18 +7,13 @@
 #include <vector>
 
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/activations_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
 using compiler::QuantParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::lcg_values;
-using testing::run_model;
-using testing::values_of;
 
 TEST(ArgMaxFunction, FirstIndexOfMaximumAlongMiddleAxis) {
   // [2, 3, 2] along axis 1.
@@ -133,4 +128,4 @@ TEST(ArgMaxKernel, RejectsBadModels) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

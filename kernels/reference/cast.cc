@@ -1,10 +1,9 @@
 #include "kernels/reference/cast.h"
 
-#include <limits>
-
 #include "edgeinfer/kernel.h"
 #include "edgeinfer/kernels.h"
 #include "kernels/common/op_checks.h"
+#include "kernels/reference/elementwise_common.h"
 
 namespace edgeinfer {
 namespace reference {
@@ -65,25 +64,9 @@ struct CastOpData {
 };
 
 Status cast_prepare(KernelContext& context) {
-  EI_RETURN_IF_ERROR(check_tensor_counts(context, 1, 1, 1));
-  const Tensor input = context.input(0);
-  const Tensor output = context.output(0);
   CastOpData data = {};
-  data.run = select_cast(input.type, output.type);
-  if (data.run == nullptr)
-    return Status::error(StatusCode::kUnsupported, "CAST from %s to %s is not supported",
-                         data_type_name(input.type), data_type_name(output.type));
-  if (input.num_elements() != output.num_elements())
-    return Status::error(StatusCode::kInvalidModel, "input has %ld elements, output %ld",
-                         static_cast<long>(input.num_elements()), static_cast<long>(output.num_elements()));
-  if (input.num_elements() > std::numeric_limits<int32_t>::max())
-    return Status::error(StatusCode::kUnsupported, "input has more than 2^31 - 1 elements");
-  data.count = static_cast<int32_t>(input.num_elements());
-  void* memory = context.allocate_persistent(sizeof(CastOpData));
-  if (memory == nullptr) return context.arena_full_error();
-  *static_cast<CastOpData*>(memory) = data;
-  context.set_op_data(memory);
-  return Status::ok();
+  EI_RETURN_IF_ERROR(prepare_conversion(context, "CAST", select_cast, &data.run, &data.count));
+  return store_op_data(context, data);
 }
 
 Status cast_eval(KernelContext& context) {

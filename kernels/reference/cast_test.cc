@@ -10,17 +10,10 @@
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/elementwise_test_util.h"
-#include "kernels/reference/shape_ops_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
-
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::single_op_model;
-using testing::values_of;
 
 TEST(CastFunction, FloatToIntegerTruncatesThenWraps) {
   EXPECT_EQ(reference::cast_value<int32_t>(2.9f), 2);
@@ -61,7 +54,7 @@ std::vector<uint8_t> cast_model(DataType in, DataType out, std::vector<int32_t> 
                          tflite::BuiltinOptions::CastOptions, nullptr);
 }
 
-testing::RunResult run_cast(const std::vector<uint8_t>& model, std::vector<uint8_t> input) {
+RunResult run_cast(const std::vector<uint8_t>& model, std::vector<uint8_t> input) {
   return run_model(model, {{BuiltinOp::kCast, &reference::cast()}}, {input});
 }
 
@@ -120,4 +113,4 @@ TEST(CastKernel, RejectsUnsupportedOrMalformed) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

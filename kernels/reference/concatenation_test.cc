@@ -6,23 +6,13 @@
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/shape_ops_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
 using compiler::QuantParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::values_of;
-
-Shape make_shape(const std::vector<int32_t>& dims) {
-  Shape shape;
-  for (int32_t d : dims) shape.dims[shape.rank++] = d;
-  return shape;
-}
 
 TEST(ConcatenateInto, PlacesEachInputAlongTheAxis) {
   const Shape a = make_shape({2, 1}), b = make_shape({2, 2}), out = make_shape({2, 3});
@@ -60,7 +50,7 @@ struct ConcatModel {
   }
 };
 
-const testing::KernelList kKernels = {{BuiltinOp::kConcatenation, &reference::concatenation()}};
+const KernelList kKernels = {{BuiltinOp::kConcatenation, &reference::concatenation()}};
 
 TEST(Concatenation, FloatLastAxis) {
   ConcatModel m{DataType::kFloat32, {{2, 1}, {2, 2}}, {2, 3}, -1};
@@ -145,4 +135,4 @@ TEST(ConcatenationErrors, ShapesAxisActivationType) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

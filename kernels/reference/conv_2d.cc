@@ -7,54 +7,47 @@ namespace edgeinfer {
 namespace reference {
 namespace {
 
-inline int nhwc_index(const ConvParams& p, int b, int y, int x, int c) {
-  return ((b * p.input_height + y) * p.input_width + x) * p.input_depth + c;
-}
-
-inline int output_index(const ConvParams& p, int b, int y, int x, int c) {
-  return ((b * p.output_height + y) * p.output_width + x) * p.output_depth + c;
-}
-
-inline int filter_index(const ConvParams& p, int oc, int y, int x, int ic) {
-  return ((oc * p.filter_height + y) * p.filter_width + x) * p.filter_input_depth + ic;
-}
-
-// Sum over the receptive field of output (b, out_y, out_x, oc) of filter * (input + input_offset), in
-// TensorFlow Lite's order (filter rows, columns, then input channels of the group). Exact in int64: the
-// callers reduce it to TFLite's accumulator width.
-template <typename In>
-int64_t receptive_field_sum(const ConvParams& p, const In* input, const int8_t* filter, int32_t input_offset,
-                            int b, int out_y, int out_x, int oc) {
-  const int group = oc / (p.output_depth / (p.input_depth / p.filter_input_depth));
-  const int in_y_origin = out_y * p.stride_height - p.padding_height;
-  const int in_x_origin = out_x * p.stride_width - p.padding_width;
-  int64_t sum = 0;
-  for (int fy = 0; fy < p.filter_height; ++fy) {
-    const int in_y = in_y_origin + p.dilation_height * fy;
-    if (in_y < 0 || in_y >= p.input_height) continue;
-    for (int fx = 0; fx < p.filter_width; ++fx) {
-      const int in_x = in_x_origin + p.dilation_width * fx;
-      if (in_x < 0 || in_x >= p.input_width) continue;
-      const In* in = input + nhwc_index(p, b, in_y, in_x, group * p.filter_input_depth);
-      const int8_t* f = filter + filter_index(p, oc, fy, fx, 0);
-      for (int ic = 0; ic < p.filter_input_depth; ++ic) {
-        sum += static_cast<int64_t>(f[ic]) * (static_cast<int64_t>(in[ic]) + input_offset);
-      }
-    }
-  }
-  return sum;
-}
-
-// Calls `store(output_index, oc, sum)` for every output element, in TensorFlow Lite's loop order.
-template <typename In, typename Store>
-void for_each_output(const ConvParams& p, const In* input, const int8_t* filter, int32_t input_offset,
-                     Store store) {
+// Calls `store(oc, acc)` for every output element in TensorFlow Lite's order (batch, row, column, output
+// channel) and writes what it returns to the next output element. `acc` is the sum over the receptive field
+// of filter * (input + input_offset), in TensorFlow Lite's order (filter rows, columns, then the group's
+// input channels; padded positions are skipped), accumulated in `Acc`: uint32_t gives TFLite's wrapping int32
+// sum without undefined behaviour, int64_t its 16x8 int64 sum. Each product fits in int32.
+template <typename Acc, typename In, typename Out, typename Store>
+void conv_integer(const ConvParams& params, const In* input, const int8_t* filter, int32_t input_offset,
+                  Out* output, Store store) {
+  // A local copy: stores through `output` (int8_t may alias anything) cannot change it, so its fields stay
+  // in registers instead of being reloaded for every output.
+  const ConvParams p = params;
+  const int filters_per_group = p.output_depth / (p.input_depth / p.filter_input_depth);
+  const int input_row_stride = p.input_width * p.input_depth;
+  const int filter_row_stride = p.filter_width * p.filter_input_depth;
+  const int filter_channel_stride = p.filter_height * filter_row_stride;
   for (int b = 0; b < p.batches; ++b) {
-    for (int y = 0; y < p.output_height; ++y) {
-      for (int x = 0; x < p.output_width; ++x) {
+    const In* batch_input = input + b * p.input_height * input_row_stride;
+    for (int out_y = 0; out_y < p.output_height; ++out_y) {
+      const int in_y_origin = out_y * p.stride_height - p.padding_height;
+      int fy_begin, fy_end;
+      taps_inside_input(in_y_origin, p.dilation_height, p.filter_height, p.input_height, &fy_begin, &fy_end);
+      for (int out_x = 0; out_x < p.output_width; ++out_x) {
+        const int in_x_origin = out_x * p.stride_width - p.padding_width;
+        int fx_begin, fx_end;
+        taps_inside_input(in_x_origin, p.dilation_width, p.filter_width, p.input_width, &fx_begin, &fx_end);
         for (int oc = 0; oc < p.output_depth; ++oc) {
-          store(output_index(p, b, y, x, oc), oc,
-                receptive_field_sum(p, input, filter, input_offset, b, y, x, oc));
+          const In* group_input = batch_input + (oc / filters_per_group) * p.filter_input_depth;
+          const int8_t* channel_filter = filter + oc * filter_channel_stride;
+          Acc acc = 0;
+          for (int fy = fy_begin; fy < fy_end; ++fy) {
+            const int in_y = in_y_origin + p.dilation_height * fy;
+            for (int fx = fx_begin; fx < fx_end; ++fx) {
+              const int in_x = in_x_origin + p.dilation_width * fx;
+              const In* in = group_input + in_y * input_row_stride + in_x * p.input_depth;
+              const int8_t* f = channel_filter + fy * filter_row_stride + fx * p.filter_input_depth;
+              for (int ic = 0; ic < p.filter_input_depth; ++ic) {
+                acc += static_cast<Acc>(f[ic] * (in[ic] + input_offset));
+              }
+            }
+          }
+          *output++ = store(oc, acc);
         }
       }
     }
@@ -63,31 +56,38 @@ void for_each_output(const ConvParams& p, const In* input, const int8_t* filter,
 
 }  // namespace
 
-void conv_2d_float(const ConvParams& p, const float* input, const float* filter, const float* bias,
+void conv_2d_float(const ConvParams& params, const float* input, const float* filter, const float* bias,
                    float* output) {
+  const ConvParams p = params;  // a local copy, as in conv_integer()
   const int filters_per_group = p.output_depth / (p.input_depth / p.filter_input_depth);
+  const int input_row_stride = p.input_width * p.input_depth;
+  const int filter_row_stride = p.filter_width * p.filter_input_depth;
+  const int filter_channel_stride = p.filter_height * filter_row_stride;
   for (int b = 0; b < p.batches; ++b) {
+    const float* batch_input = input + b * p.input_height * input_row_stride;
     for (int out_y = 0; out_y < p.output_height; ++out_y) {
       const int in_y_origin = out_y * p.stride_height - p.padding_height;
+      int fy_begin, fy_end;
+      taps_inside_input(in_y_origin, p.dilation_height, p.filter_height, p.input_height, &fy_begin, &fy_end);
       for (int out_x = 0; out_x < p.output_width; ++out_x) {
         const int in_x_origin = out_x * p.stride_width - p.padding_width;
+        int fx_begin, fx_end;
+        taps_inside_input(in_x_origin, p.dilation_width, p.filter_width, p.input_width, &fx_begin, &fx_end);
         for (int oc = 0; oc < p.output_depth; ++oc) {
-          const int group = oc / filters_per_group;
+          const float* group_input = batch_input + (oc / filters_per_group) * p.filter_input_depth;
+          const float* channel_filter = filter + oc * filter_channel_stride;
           float total = 0.0f;
-          for (int fy = 0; fy < p.filter_height; ++fy) {
+          for (int fy = fy_begin; fy < fy_end; ++fy) {
             const int in_y = in_y_origin + p.dilation_height * fy;
-            if (in_y < 0 || in_y >= p.input_height) continue;
-            for (int fx = 0; fx < p.filter_width; ++fx) {
+            for (int fx = fx_begin; fx < fx_end; ++fx) {
               const int in_x = in_x_origin + p.dilation_width * fx;
-              if (in_x < 0 || in_x >= p.input_width) continue;
-              const float* in = input + nhwc_index(p, b, in_y, in_x, group * p.filter_input_depth);
-              const float* f = filter + filter_index(p, oc, fy, fx, 0);
+              const float* in = group_input + in_y * input_row_stride + in_x * p.input_depth;
+              const float* f = channel_filter + fy * filter_row_stride + fx * p.filter_input_depth;
               for (int ic = 0; ic < p.filter_input_depth; ++ic) total += in[ic] * f[ic];
             }
           }
           const float bias_value = bias ? bias[oc] : 0.0f;
-          output[output_index(p, b, out_y, out_x, oc)] =
-              clamp_float(total + bias_value, p.float_activation_min, p.float_activation_max);
+          *output++ = clamp_float(total + bias_value, p.float_activation_min, p.float_activation_max);
         }
       }
     }
@@ -96,29 +96,29 @@ void conv_2d_float(const ConvParams& p, const float* input, const float* filter,
 
 void conv_2d_int8(const ConvParams& p, const int32_t* multipliers, const int32_t* shifts, const int8_t* input,
                   const int8_t* filter, const int32_t* bias, int8_t* output) {
-  for_each_output(p, input, filter, p.input_offset, [&](int index, int oc, int64_t sum) {
-    int32_t acc = wrap_to_int32(sum);
+  conv_integer<uint32_t>(p, input, filter, p.input_offset, output, [&](int oc, uint32_t sum) {
+    int32_t acc = static_cast<int32_t>(sum);
     if (bias) acc = wrapping_add(acc, bias[oc]);
-    output[index] = static_cast<int8_t>(requantize_acc32(acc, multipliers[oc], shifts[oc], p.output_offset,
-                                                         p.activation_min, p.activation_max));
+    return static_cast<int8_t>(requantize_acc32(acc, multipliers[oc], shifts[oc], p.output_offset,
+                                                p.activation_min, p.activation_max));
   });
 }
 
 void conv_2d_int16(const ConvParams& p, const int32_t* multipliers, const int32_t* shifts,
                    const int16_t* input, const int8_t* filter, const int64_t* bias, int16_t* output) {
-  for_each_output(p, input, filter, 0, [&](int index, int oc, int64_t acc) {
+  conv_integer<int64_t>(p, input, filter, 0, output, [&](int oc, int64_t acc) {
     if (bias) acc = wrapping_add(acc, bias[oc]);
-    output[index] = static_cast<int16_t>(
+    return static_cast<int16_t>(
         requantize_acc64(acc, multipliers[oc], shifts[oc], p.activation_min, p.activation_max));
   });
 }
 
 void conv_2d_int16_acc32(const ConvParams& p, const int32_t* multipliers, const int32_t* shifts,
                          const int16_t* input, const int8_t* filter, const int32_t* bias, int16_t* output) {
-  for_each_output(p, input, filter, 0, [&](int index, int oc, int64_t sum) {
-    int32_t acc = wrap_to_int32(sum);
+  conv_integer<uint32_t>(p, input, filter, 0, output, [&](int oc, uint32_t sum) {
+    int32_t acc = static_cast<int32_t>(sum);
     if (bias) acc = wrapping_add(acc, bias[oc]);
-    output[index] = static_cast<int16_t>(
+    return static_cast<int16_t>(
         requantize_acc32(acc, multipliers[oc], shifts[oc], 0, p.activation_min, p.activation_max));
   });
 }

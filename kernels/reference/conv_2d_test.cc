@@ -54,13 +54,7 @@ std::vector<uint8_t> build_float_conv(const FloatConv& c) {
 }
 
 std::vector<float> run_float_conv(const FloatConv& c) {
-  OpRunner runner;
-  Status status = runner.load(build_float_conv(c));
-  EXPECT_TRUE(status.is_ok()) << status.message();
-  if (!status.is_ok()) return {};
-  runner.set_input(0, c.input);
-  EXPECT_TRUE(runner.invoke().is_ok());
-  return runner.output<float>(0);
+  return run_float_model(build_float_conv(c), c.input);
 }
 
 std::vector<float> iota(int n) {
@@ -259,20 +253,12 @@ void check_float_case(const ConvCase& c, std::mt19937& rng) {
   b.add_op(BuiltinOp::kConv2D, {in, w, bi}, {out}, conv_options_type(), conv_options(c));
   b.set_inputs({in});
   b.set_outputs({out});
-  OpRunner runner;
-  Status status = runner.load(b.finish());
-  ASSERT_TRUE(status.is_ok()) << status.message();
-  runner.set_input(0, input);
-  ASSERT_TRUE(runner.invoke().is_ok());
-  const auto got = runner.output<float>(0);
+  const auto got = run_float_model(b.finish(), input);
   const auto want = reference_conv(c, std::vector<double>(input.begin(), input.end()),
                                    std::vector<double>(filter.begin(), filter.end()),
                                    std::vector<double>(bias.begin(), bias.end()), out_h, out_w);
-  ASSERT_EQ(got.size(), want.size());
   // float32 sums of at most a few hundred terms of magnitude <= 1: 1e-5 absolute is far above their error.
-  for (size_t i = 0; i < got.size(); ++i) {
-    ASSERT_NEAR(got[i], float_activation(c.activation, want[i]), 1e-5) << "element " << i;
-  }
+  expect_float_near(got, want, c.activation, 1e-5);
 }
 
 void check_quantized_case(const ConvCase& c, std::mt19937& rng) {
@@ -284,11 +270,11 @@ void check_quantized_case(const ConvCase& c, std::mt19937& rng) {
   const int32_t qmin = int16 ? -32768 : -128;
   const int32_t qmax = int16 ? 32767 : 127;
 
-  const float input_scale = random_scale(rng, 0.01f, 0.1f);
+  const float input_scale = random_float(rng, 0.01f, 0.1f);
   const int32_t input_zp = int16 ? 0 : random_ints<int32_t>(rng, 1, -20, 20)[0];
   const auto input = random_ints<int32_t>(rng, c.batches * c.in_h * c.in_w * c.in_c, qmin, qmax);
   std::vector<float> filter_scales(c.per_channel ? c.out_c : 1);
-  for (auto& s : filter_scales) s = random_scale(rng, 0.002f, 0.02f);
+  for (auto& s : filter_scales) s = random_float(rng, 0.002f, 0.02f);
   const auto filter = random_ints<int8_t>(rng, c.out_c * c.filter_h * c.filter_w * in_per_group, -127, 127);
   const int64_t bias_limit = int16 && c.bias_type == DataType::kInt32 ? 100000 : 3000;
   const auto bias_q = random_ints<int64_t>(rng, c.bias ? c.out_c : 0, -bias_limit * (int16 ? 100 : 1),
@@ -342,23 +328,11 @@ void check_quantized_case(const ConvCase& c, std::mt19937& rng) {
   Status status = runner.load(b.finish());
   ASSERT_TRUE(status.is_ok()) << status.message();
 
-  int32_t act_min, act_max;
-  quantized_limits(c.activation, output_scale, output_zp, qmin, qmax, &act_min, &act_max);
-  std::vector<int32_t> want(real.size());
-  for (size_t i = 0; i < real.size(); ++i)
-    want[i] = ideal_quantized(real[i], output_scale, output_zp, act_min, act_max);
-  if (int16) {
-    // With int64 bias TFLite first rounds the multiplier to 15 bits (relative error up to 2^-15): on outputs
-    // near 2^15 that adds up to one more step.
-    const int tolerance = c.bias && c.bias_type == DataType::kInt64 ? 2 : 1;
-    runner.set_input(0, std::vector<int16_t>(input.begin(), input.end()));
-    ASSERT_TRUE(runner.invoke().is_ok());
-    EXPECT_EQ(count_mismatches(runner.output<int16_t>(0), want, tolerance, describe(c)), 0);
-  } else {
-    runner.set_input(0, std::vector<int8_t>(input.begin(), input.end()));
-    ASSERT_TRUE(runner.invoke().is_ok());
-    EXPECT_EQ(count_mismatches(runner.output<int8_t>(0), want, 1, describe(c)), 0);
-  }
+  // With int64 bias TFLite first rounds the multiplier to 15 bits (relative error up to 2^-15): on outputs
+  // near 2^15 that adds up to one more step.
+  const int tolerance = int16 && c.bias && c.bias_type == DataType::kInt64 ? 2 : 1;
+  expect_near_ideal(runner, 0, input, int16, real, output_scale, output_zp, c.activation, tolerance,
+                    describe(c));
 }
 
 // A spread of geometries: every padding, strides 1-3, dilations 1-2, odd and even sizes, groups, batches.
@@ -571,27 +545,8 @@ TEST(Conv2DPrepare, RejectsBadQuantization) {
 
 TEST(Conv2DConformance, SeanetInt16CasesAreExact) {
   EI_REQUIRE_SHARED_DIR(shared);
-  const std::filesystem::path dir = shared / "conformance" / "seanet" / "conv";
-  int cases = 0;
-  for (int i = 0;; ++i) {
-    const std::string stem = "conv" + std::to_string(i);
-    if (!std::filesystem::exists(dir / (stem + ".tflite"))) break;
-    SCOPED_TRACE(stem);
-    OpRunner runner;
-    Status status = runner.load_file((dir / (stem + ".tflite")).string());
-    ASSERT_TRUE(status.is_ok()) << status.message();
-    const auto input = testing::read_csv_integers(dir / (stem + "_input0_int16.csv"));
-    const auto golden = testing::read_csv_integers(dir / (stem + "_golden_int16.csv"));
-    runner.set_input(0, std::vector<int16_t>(input.begin(), input.end()));
-    ASSERT_TRUE(runner.invoke().is_ok());
-    const auto got = runner.output<int16_t>(0);
-    ASSERT_EQ(got.size(), golden.size());
-    int mismatches = 0;
-    for (size_t k = 0; k < got.size(); ++k) mismatches += got[k] != golden[k];
-    EXPECT_EQ(mismatches, 0) << "of " << got.size();
-    ++cases;
-  }
-  EXPECT_EQ(cases, 22);
+  EXPECT_EQ(testing::expect_seanet_cases(shared / "conformance" / "seanet" / "conv", "conv", conv_kernels()),
+            22);
 }
 
 }  // namespace

@@ -44,16 +44,27 @@ struct ConvParams {
   float float_activation_max = 0.0f;
 };
 
-// TensorFlow Lite accumulates int8 products in int32 and lets the sum wrap. Summing in int64 and keeping the
-// low 32 bits gives the same bits, without undefined behaviour.
-inline int32_t wrap_to_int32(int64_t x) {
-  return static_cast<int32_t>(static_cast<uint32_t>(x));
-}
+// TensorFlow Lite accumulates int8 products in int32 and lets the sum wrap. The kernels accumulate in
+// uint32_t, whose arithmetic wraps by definition, and convert the sum back to int32_t: the same bits, without
+// undefined behaviour.
 inline int32_t wrapping_add(int32_t a, int32_t b) {
   return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
 }
 inline int64_t wrapping_add(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+
+// The taps [*begin, *end) of one filter dimension whose input position origin + dilation * tap lies inside
+// [0, input_size); empty when none does. TensorFlow Lite's loops visit every tap and skip the others
+// (padding): visiting just these, in the same order, adds the same terms in the same order.
+// compute_padding_2d() bounds every term below 2^29, so the arithmetic fits in int.
+inline void taps_inside_input(int origin, int dilation, int filter_size, int input_size, int* begin,
+                              int* end) {
+  // Smallest tap at or past position 0, and at or past position input_size (ceiling divisions).
+  const int first = origin >= 0 ? 0 : (-origin + dilation - 1) / dilation;
+  const int last = origin >= input_size ? 0 : (input_size - origin + dilation - 1) / dilation;
+  *begin = std::min(first, filter_size);
+  *end = std::max(*begin, std::min(last, filter_size));
 }
 
 // Output stages, clamping in TensorFlow Lite's order (max with the lower limit first).

@@ -1,77 +1,49 @@
-// Test helpers of the convolution family (host only, C++20): running single-op models built with
-// ModelBuilder through the interpreter, random data, and the float-reference comparison of quantized
-// outputs.
+// Test helpers of the convolution family beyond tests/support/single_op.h (host only, C++20): the family's
+// kernels, and the float-reference comparison of quantized outputs.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <random>
 #include <string>
 #include <vector>
 
-#include "compiler/host_runner.h"
 #include "compiler/model_builder.h"
-#include "edgeinfer/interpreter.h"
 #include "edgeinfer/kernels.h"
-#include "edgeinfer/op_resolver.h"
+#include "tests/support/single_op.h"
 
 namespace edgeinfer::conv_test {
 
 using compiler::ModelBuilder;
 using compiler::QuantParams;
+using testing::ideal_quantized;
+using testing::random_float;
+using testing::random_floats;
+using testing::random_ints;
 
 // The four kernels of the family, registered as an application would.
-class ConvResolver : public MutableOpResolver<4> {
+inline const testing::KernelList& conv_kernels() {
+  static const testing::KernelList kernels = {
+      {BuiltinOp::kConv2D, &reference::conv_2d()},
+      {BuiltinOp::kDepthwiseConv2D, &reference::depthwise_conv_2d()},
+      {BuiltinOp::kTransposeConv, &reference::transpose_conv()},
+      {BuiltinOp::kFullyConnected, &reference::fully_connected()},
+  };
+  return kernels;
+}
+
+// A model session over the family's kernels.
+class OpRunner : public testing::ModelSession {
  public:
-  ConvResolver() {
-    add(BuiltinOp::kConv2D, reference::conv_2d());
-    add(BuiltinOp::kDepthwiseConv2D, reference::depthwise_conv_2d());
-    add(BuiltinOp::kTransposeConv, reference::transpose_conv());
-    add(BuiltinOp::kFullyConnected, reference::fully_connected());
-  }
+  Status load(const std::vector<uint8_t>& bytes) { return open(bytes, conv_kernels()); }
+  Status load_file(const std::string& path) { return open_file(path, conv_kernels()); }
 };
 
-// Loads model bytes and allocates an interpreter over exactly the arena it needs.
-class OpRunner {
- public:
-  Status load(const std::vector<uint8_t>& bytes) {
-    EI_RETURN_IF_ERROR(model_.load_bytes(bytes.data(), bytes.size()));
-    return host_.init(model_.model(), resolver_);
-  }
-  Status load_file(const std::string& path) {
-    EI_RETURN_IF_ERROR(model_.load_file(path));
-    return host_.init(model_.model(), resolver_);
-  }
-  Interpreter& interpreter() { return host_.interpreter(); }
-
-  template <class T>
-  void set_input(int i, const std::vector<T>& values) {
-    const Tensor tensor = interpreter().input(i);
-    ASSERT_EQ(tensor.bytes, values.size() * sizeof(T)) << "input " << i;
-    std::memcpy(tensor.data, values.data(), tensor.bytes);
-  }
-  template <class T>
-  std::vector<T> output(int i) {
-    const Tensor tensor = interpreter().output(i);
-    std::vector<T> values(tensor.bytes / sizeof(T));
-    std::memcpy(values.data(), tensor.data, values.size() * sizeof(T));
-    return values;
-  }
-  Status invoke() { return interpreter().invoke(); }
-
- private:
-  ConvResolver resolver_;
-  host::LoadedModel model_;
-  host::HostInterpreter host_;
-};
-
-// Loads and returns the status of allocate() (for prepare() failure tests).
+// The status of allocate() (for prepare() failure tests).
 inline Status allocate_status_bytes(const std::vector<uint8_t>& bytes) {
-  OpRunner runner;
-  return runner.load(bytes);
+  return testing::allocate_status(bytes, conv_kernels());
 }
 inline Status allocate_status(const ModelBuilder& builder) {
   return allocate_status_bytes(builder.finish());
@@ -79,36 +51,7 @@ inline Status allocate_status(const ModelBuilder& builder) {
 
 // Expects allocate() to fail with `code` and a message containing `fragment`.
 inline void expect_error(const ModelBuilder& builder, StatusCode code, const char* fragment) {
-  const Status status = allocate_status(builder);
-  EXPECT_EQ(status.code(), code) << status.message();
-  EXPECT_NE(std::string(status.message()).find(fragment), std::string::npos) << status.message();
-}
-
-template <class T>
-std::vector<T> random_ints(std::mt19937& rng, size_t count, int64_t low, int64_t high) {
-  std::uniform_int_distribution<int64_t> dist(low, high);
-  std::vector<T> values(count);
-  for (auto& v : values) v = static_cast<T>(dist(rng));
-  return values;
-}
-
-inline std::vector<float> random_floats(std::mt19937& rng, size_t count, float low, float high) {
-  std::uniform_real_distribution<float> dist(low, high);
-  std::vector<float> values(count);
-  for (auto& v : values) v = dist(rng);
-  return values;
-}
-
-inline float random_scale(std::mt19937& rng, float low, float high) {
-  return std::uniform_real_distribution<float>(low, high)(rng);
-}
-
-// What an ideal quantized kernel outputs for the exact real result `real`: round(real / scale) + zero_point,
-// clamped. TensorFlow Lite's fixed-point requantization differs from it by at most one step: its multiplier
-// is exact to 2^-31 relative and it rounds twice (once in the doubling high multiply, once in the shift).
-inline int32_t ideal_quantized(double real, float scale, int32_t zero_point, int32_t min, int32_t max) {
-  const double q = std::round(real / static_cast<double>(scale)) + zero_point;
-  return static_cast<int32_t>(q < min ? min : (q > max ? max : q));
+  testing::expect_error(allocate_status(builder), code, fragment);
 }
 
 // Clamp limits of a fused activation on a quantized output, computed here independently of quant_math.
@@ -144,6 +87,44 @@ int count_mismatches(const std::vector<T>& got, const std::vector<int32_t>& want
     }
   }
   return bad;
+}
+
+// A float model of the family run once on `input` (expected to succeed): its output.
+inline std::vector<float> run_float_model(const std::vector<uint8_t>& model,
+                                          const std::vector<float>& input) {
+  return testing::run_values<float>(model, conv_kernels(), input);
+}
+
+// Expects `got` to hold, element for element, the exact results `real` after the fused `activation`, within
+// `tolerance` (float32 rounding of the sums).
+inline void expect_float_near(const std::vector<float>& got, const std::vector<double>& real, int activation,
+                              double tolerance) {
+  ASSERT_EQ(got.size(), real.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_NEAR(got[i], float_activation(activation, real[i]), tolerance) << "element " << i;
+}
+
+// Runs `runner` on the quantized `input` (set as int16 when `int16`, else int8, at input `input_index`) and
+// expects every output within `tolerance` steps of the ideal one: the exact result `real` quantized to the
+// output's scale and zero point and clamped to the fused `activation`'s limits.
+inline void expect_near_ideal(OpRunner& runner, int input_index, const std::vector<int32_t>& input,
+                              bool int16, const std::vector<double>& real, float output_scale,
+                              int32_t output_zp, int activation, int tolerance, const std::string& what) {
+  int32_t act_min, act_max;
+  quantized_limits(activation, output_scale, output_zp, int16 ? -32768 : -128, int16 ? 32767 : 127, &act_min,
+                   &act_max);
+  std::vector<int32_t> want(real.size());
+  for (size_t i = 0; i < real.size(); ++i)
+    want[i] = ideal_quantized(real[i], output_scale, output_zp, act_min, act_max);
+  if (int16) {
+    runner.set_input(input_index, std::vector<int16_t>(input.begin(), input.end()));
+    ASSERT_TRUE(runner.invoke().is_ok());
+    EXPECT_EQ(count_mismatches(runner.output<int16_t>(0), want, tolerance, what), 0);
+  } else {
+    runner.set_input(input_index, std::vector<int8_t>(input.begin(), input.end()));
+    ASSERT_TRUE(runner.invoke().is_ok());
+    EXPECT_EQ(count_mismatches(runner.output<int8_t>(0), want, tolerance, what), 0);
+  }
 }
 
 }  // namespace edgeinfer::conv_test

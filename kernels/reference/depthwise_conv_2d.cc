@@ -7,41 +7,45 @@ namespace edgeinfer {
 namespace reference {
 namespace {
 
-// Sum over the receptive field of output channel oc = ic * depth_multiplier + m at (b, out_y, out_x) of
-// filter * (input + input_offset), in TensorFlow Lite's order (filter rows, then columns). Exact in int64:
-// the callers reduce it to TFLite's accumulator width.
-template <typename In>
-int64_t receptive_field_sum(const ConvParams& p, const In* input, const int8_t* filter, int32_t input_offset,
-                            int b, int out_y, int out_x, int ic, int oc) {
-  const int in_y_origin = out_y * p.stride_height - p.padding_height;
-  const int in_x_origin = out_x * p.stride_width - p.padding_width;
-  int64_t sum = 0;
-  for (int fy = 0; fy < p.filter_height; ++fy) {
-    const int in_y = in_y_origin + p.dilation_height * fy;
-    if (in_y < 0 || in_y >= p.input_height) continue;
-    for (int fx = 0; fx < p.filter_width; ++fx) {
-      const int in_x = in_x_origin + p.dilation_width * fx;
-      if (in_x < 0 || in_x >= p.input_width) continue;
-      const int32_t in = input[((b * p.input_height + in_y) * p.input_width + in_x) * p.input_depth + ic];
-      const int32_t f = filter[(fy * p.filter_width + fx) * p.output_depth + oc];
-      sum += static_cast<int64_t>(f) * (static_cast<int64_t>(in) + input_offset);
-    }
-  }
-  return sum;
-}
-
-// Calls `store(output_index, oc, sum)` for every output element, in TensorFlow Lite's loop order.
-template <typename In, typename Store>
-void for_each_output(const ConvParams& p, const In* input, const int8_t* filter, int32_t input_offset,
-                     Store store) {
+// Calls `store(oc, acc)` for every output element in TensorFlow Lite's order (batch, row, column, input
+// channel, multiplier; oc = ic * depth_multiplier + m) and writes what it returns to the next output element.
+// `acc` is the sum over the receptive field of filter * (input + input_offset), in TensorFlow Lite's order
+// (filter rows, then columns; padded positions are skipped), accumulated in `Acc`: uint32_t gives TFLite's
+// wrapping int32 sum without undefined behaviour, int64_t its 16x8 int64 sum. Each product fits in int32.
+template <typename Acc, typename In, typename Out, typename Store>
+void depthwise_integer(const ConvParams& params, const In* input, const int8_t* filter, int32_t input_offset,
+                       Out* output, Store store) {
+  // A local copy: stores through `output` (int8_t may alias anything) cannot change it, so its fields stay
+  // in registers instead of being reloaded for every output.
+  const ConvParams p = params;
+  const int input_row_stride = p.input_width * p.input_depth;
+  const int filter_row_stride = p.filter_width * p.output_depth;
   for (int b = 0; b < p.batches; ++b) {
-    for (int y = 0; y < p.output_height; ++y) {
-      for (int x = 0; x < p.output_width; ++x) {
+    const In* batch_input = input + b * p.input_height * input_row_stride;
+    for (int out_y = 0; out_y < p.output_height; ++out_y) {
+      const int in_y_origin = out_y * p.stride_height - p.padding_height;
+      int fy_begin, fy_end;
+      taps_inside_input(in_y_origin, p.dilation_height, p.filter_height, p.input_height, &fy_begin, &fy_end);
+      for (int out_x = 0; out_x < p.output_width; ++out_x) {
+        const int in_x_origin = out_x * p.stride_width - p.padding_width;
+        int fx_begin, fx_end;
+        taps_inside_input(in_x_origin, p.dilation_width, p.filter_width, p.input_width, &fx_begin, &fx_end);
         for (int ic = 0; ic < p.input_depth; ++ic) {
           for (int m = 0; m < p.depth_multiplier; ++m) {
             const int oc = ic * p.depth_multiplier + m;
-            const int index = ((b * p.output_height + y) * p.output_width + x) * p.output_depth + oc;
-            store(index, oc, receptive_field_sum(p, input, filter, input_offset, b, y, x, ic, oc));
+            Acc acc = 0;
+            for (int fy = fy_begin; fy < fy_end; ++fy) {
+              const int in_y = in_y_origin + p.dilation_height * fy;
+              const In* input_row = batch_input + in_y * input_row_stride + ic;
+              const int8_t* filter_row = filter + fy * filter_row_stride + oc;
+              for (int fx = fx_begin; fx < fx_end; ++fx) {
+                const int in_x = in_x_origin + p.dilation_width * fx;
+                const int32_t in = input_row[in_x * p.input_depth];
+                const int32_t f = filter_row[fx * p.output_depth];
+                acc += static_cast<Acc>(f * (in + input_offset));
+              }
+            }
+            *output++ = store(oc, acc);
           }
         }
       }
@@ -51,31 +55,36 @@ void for_each_output(const ConvParams& p, const In* input, const int8_t* filter,
 
 }  // namespace
 
-void depthwise_conv_2d_float(const ConvParams& p, const float* input, const float* filter, const float* bias,
-                             float* output) {
+void depthwise_conv_2d_float(const ConvParams& params, const float* input, const float* filter,
+                             const float* bias, float* output) {
+  const ConvParams p = params;  // a local copy, as in depthwise_integer()
+  const int input_row_stride = p.input_width * p.input_depth;
+  const int filter_row_stride = p.filter_width * p.output_depth;
   for (int b = 0; b < p.batches; ++b) {
+    const float* batch_input = input + b * p.input_height * input_row_stride;
     for (int out_y = 0; out_y < p.output_height; ++out_y) {
+      const int in_y_origin = out_y * p.stride_height - p.padding_height;
+      int fy_begin, fy_end;
+      taps_inside_input(in_y_origin, p.dilation_height, p.filter_height, p.input_height, &fy_begin, &fy_end);
       for (int out_x = 0; out_x < p.output_width; ++out_x) {
+        const int in_x_origin = out_x * p.stride_width - p.padding_width;
+        int fx_begin, fx_end;
+        taps_inside_input(in_x_origin, p.dilation_width, p.filter_width, p.input_width, &fx_begin, &fx_end);
         for (int ic = 0; ic < p.input_depth; ++ic) {
           for (int m = 0; m < p.depth_multiplier; ++m) {
             const int oc = ic * p.depth_multiplier + m;
-            const int in_y_origin = out_y * p.stride_height - p.padding_height;
-            const int in_x_origin = out_x * p.stride_width - p.padding_width;
             float total = 0.0f;
-            for (int fy = 0; fy < p.filter_height; ++fy) {
+            for (int fy = fy_begin; fy < fy_end; ++fy) {
               const int in_y = in_y_origin + p.dilation_height * fy;
-              if (in_y < 0 || in_y >= p.input_height) continue;
-              for (int fx = 0; fx < p.filter_width; ++fx) {
+              const float* input_row = batch_input + in_y * input_row_stride + ic;
+              const float* filter_row = filter + fy * filter_row_stride + oc;
+              for (int fx = fx_begin; fx < fx_end; ++fx) {
                 const int in_x = in_x_origin + p.dilation_width * fx;
-                if (in_x < 0 || in_x >= p.input_width) continue;
-                const float in =
-                    input[((b * p.input_height + in_y) * p.input_width + in_x) * p.input_depth + ic];
-                total += in * filter[(fy * p.filter_width + fx) * p.output_depth + oc];
+                total += input_row[in_x * p.input_depth] * filter_row[fx * p.output_depth];
               }
             }
             const float bias_value = bias ? bias[oc] : 0.0f;
-            output[((b * p.output_height + out_y) * p.output_width + out_x) * p.output_depth + oc] =
-                clamp_float(total + bias_value, p.float_activation_min, p.float_activation_max);
+            *output++ = clamp_float(total + bias_value, p.float_activation_min, p.float_activation_max);
           }
         }
       }
@@ -85,20 +94,20 @@ void depthwise_conv_2d_float(const ConvParams& p, const float* input, const floa
 
 void depthwise_conv_2d_int8(const ConvParams& p, const int32_t* multipliers, const int32_t* shifts,
                             const int8_t* input, const int8_t* filter, const int32_t* bias, int8_t* output) {
-  for_each_output(p, input, filter, p.input_offset, [&](int index, int oc, int64_t sum) {
-    int32_t acc = wrap_to_int32(sum);
+  depthwise_integer<uint32_t>(p, input, filter, p.input_offset, output, [&](int oc, uint32_t sum) {
+    int32_t acc = static_cast<int32_t>(sum);
     if (bias) acc = wrapping_add(acc, bias[oc]);
-    output[index] = static_cast<int8_t>(requantize_acc32(acc, multipliers[oc], shifts[oc], p.output_offset,
-                                                         p.activation_min, p.activation_max));
+    return static_cast<int8_t>(requantize_acc32(acc, multipliers[oc], shifts[oc], p.output_offset,
+                                                p.activation_min, p.activation_max));
   });
 }
 
 void depthwise_conv_2d_int16(const ConvParams& p, const int32_t* multipliers, const int32_t* shifts,
                              const int16_t* input, const int8_t* filter, const int64_t* bias,
                              int16_t* output) {
-  for_each_output(p, input, filter, 0, [&](int index, int oc, int64_t acc) {
+  depthwise_integer<int64_t>(p, input, filter, 0, output, [&](int oc, int64_t acc) {
     if (bias) acc = wrapping_add(acc, bias[oc]);
-    output[index] = static_cast<int16_t>(
+    return static_cast<int16_t>(
         requantize_acc64(acc, multipliers[oc], shifts[oc], p.activation_min, p.activation_max));
   });
 }

@@ -124,11 +124,11 @@ Built build(const DepthwiseCase& c, std::mt19937& rng) {
   const bool int16 = c.type == DataType::kInt16;
   const int32_t qmin = int16 ? -32768 : -128;
   const int32_t qmax = int16 ? 32767 : 127;
-  const float input_scale = random_scale(rng, 0.01f, 0.1f);
+  const float input_scale = random_float(rng, 0.01f, 0.1f);
   const int32_t input_zp = int16 ? 0 : random_ints<int32_t>(rng, 1, -30, 30)[0];
   r.quantized_input = random_ints<int32_t>(rng, input_count, qmin, qmax);
   std::vector<float> filter_scales(c.per_channel ? out_c(c) : 1);
-  for (auto& s : filter_scales) s = random_scale(rng, 0.002f, 0.02f);
+  for (auto& s : filter_scales) s = random_float(rng, 0.002f, 0.02f);
   const auto filter = random_ints<int8_t>(rng, filter_count, -127, 127);
   const auto bias_q = random_ints<int64_t>(rng, c.bias ? out_c(c) : 0, -5000, 5000);
   std::vector<double> in_real(input_count), f_real(filter_count), bias_real(bias_q.size());
@@ -176,31 +176,14 @@ void check_case(const DepthwiseCase& c, std::mt19937& rng) {
   if (c.type == DataType::kFloat32) {
     runner.set_input(0, built.float_input);
     ASSERT_TRUE(runner.invoke().is_ok());
-    const auto got = runner.output<float>(0);
-    ASSERT_EQ(got.size(), built.real.size());
     // At most 25 products of magnitude <= 1 in float32: 1e-5 absolute is far above the rounding error.
-    for (size_t i = 0; i < got.size(); ++i)
-      ASSERT_NEAR(got[i], float_activation(c.activation, built.real[i]), 1e-5) << "element " << i;
+    expect_float_near(runner.output<float>(0), built.real, c.activation, 1e-5);
     return;
   }
   const bool int16 = c.type == DataType::kInt16;
-  int32_t act_min, act_max;
-  quantized_limits(c.activation, built.output_scale, built.output_zp, int16 ? -32768 : -128,
-                   int16 ? 32767 : 127, &act_min, &act_max);
-  std::vector<int32_t> want(built.real.size());
-  for (size_t i = 0; i < want.size(); ++i)
-    want[i] = ideal_quantized(built.real[i], built.output_scale, built.output_zp, act_min, act_max);
-  const auto& q = built.quantized_input;
-  if (int16) {
-    // int64 bias: TFLite rounds the multiplier to 15 bits first, one more step of error near 2^15.
-    runner.set_input(0, std::vector<int16_t>(q.begin(), q.end()));
-    ASSERT_TRUE(runner.invoke().is_ok());
-    EXPECT_EQ(count_mismatches(runner.output<int16_t>(0), want, 2, describe(c)), 0);
-  } else {
-    runner.set_input(0, std::vector<int8_t>(q.begin(), q.end()));
-    ASSERT_TRUE(runner.invoke().is_ok());
-    EXPECT_EQ(count_mismatches(runner.output<int8_t>(0), want, 1, describe(c)), 0);
-  }
+  // int64 bias: TFLite rounds the multiplier to 15 bits first, one more step of error near 2^15.
+  expect_near_ideal(runner, 0, built.quantized_input, int16, built.real, built.output_scale, built.output_zp,
+                    c.activation, int16 ? 2 : 1, describe(c));
 }
 
 std::vector<float> run_float(const DepthwiseCase& c, const std::vector<float>& input,
@@ -215,13 +198,7 @@ std::vector<float> run_float(const DepthwiseCase& c, const std::vector<float>& i
            options(c));
   b.set_inputs({in});
   b.set_outputs({out});
-  OpRunner runner;
-  Status status = runner.load(b.finish());
-  EXPECT_TRUE(status.is_ok()) << status.message();
-  if (!status.is_ok()) return {};
-  runner.set_input(0, input);
-  EXPECT_TRUE(runner.invoke().is_ok());
-  return runner.output<float>(0);
+  return run_float_model(b.finish(), input);
 }
 
 TEST(DepthwiseConv2DFloat, HandComputedMultiplierTwo) {

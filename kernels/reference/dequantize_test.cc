@@ -6,19 +6,12 @@
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/elementwise_test_util.h"
-#include "kernels/reference/shape_ops_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::QuantParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::single_op_model;
-using testing::TensorSpec;
-using testing::values_of;
 
 TEST(DequantizeFunction, PerTensorAndPerChannel) {
   EXPECT_EQ(reference::dequantize_element(-128, 0.5f, -128), 0.0f);
@@ -47,7 +40,7 @@ std::vector<uint8_t> dequantize_model(const TensorSpec& in, const TensorSpec& ou
                          nullptr);
 }
 
-testing::RunResult run_dequantize(const std::vector<uint8_t>& model, std::vector<uint8_t> input) {
+RunResult run_dequantize(const std::vector<uint8_t>& model, std::vector<uint8_t> input) {
   return run_model(model, {{BuiltinOp::kDequantize, &reference::dequantize()}}, {input});
 }
 
@@ -91,4 +84,4 @@ TEST(DequantizeKernel, RejectsMalformedOps) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -3,8 +3,6 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels/common/op_checks.h"
-
 namespace edgeinfer {
 namespace reference {
 
@@ -32,21 +30,17 @@ Status prepare_binary_op(const KernelContext& context, std::initializer_list<Dat
   return Status::ok();
 }
 
-Status check_per_tensor_quantization(const Tensor& tensor, const char* what) {
-  if (!tensor.quant.is_quantized())
-    return Status::error(StatusCode::kInvalidModel, "%s (%s) has no quantization parameters", what,
-                         data_type_name(tensor.type));
-  if (tensor.quant.is_per_channel())
-    return Status::error(StatusCode::kUnsupported, "%s has per-channel quantization (%d scales)", what,
-                         static_cast<int>(tensor.quant.count));
-  const float scale = tensor.quant.scale();
-  if (!(scale > 0.0f) || !std::isfinite(scale))
-    return Status::error(StatusCode::kInvalidModel, "%s has a scale that is not a finite positive number",
-                         what);
-  const int64_t zero_point = tensor.quant.zero_points ? tensor.quant.zero_points[0] : 0;
-  if (zero_point < type_min(tensor.type) || zero_point > type_max(tensor.type))
-    return Status::error(StatusCode::kInvalidModel, "%s has zero point %ld, outside %s", what,
-                         static_cast<long>(zero_point), data_type_name(tensor.type));
+Status check_conversion(const Tensor& input, const Tensor& output, const char* op, bool supported,
+                        int32_t* count) {
+  if (!supported)
+    return Status::error(StatusCode::kUnsupported, "%s from %s to %s is not supported", op,
+                         data_type_name(input.type), data_type_name(output.type));
+  if (input.num_elements() != output.num_elements())
+    return Status::error(StatusCode::kInvalidModel, "input has %ld elements, output %ld",
+                         static_cast<long>(input.num_elements()), static_cast<long>(output.num_elements()));
+  if (input.num_elements() > std::numeric_limits<int32_t>::max())
+    return Status::error(StatusCode::kUnsupported, "input has more than 2^31 - 1 elements");
+  *count = static_cast<int32_t>(input.num_elements());
   return Status::ok();
 }
 
@@ -63,30 +57,6 @@ Status quantize_multiplier_checked(double real_multiplier, const char* what, int
                          what);
   quantize_multiplier(real_multiplier, multiplier, shift);
   return check_multiplier_shift(*shift, what);
-}
-
-Status activation_range_int32(FusedActivation activation, int32_t* min, int32_t* max) {
-  switch (activation) {
-    case FusedActivation::kNone:
-      *min = std::numeric_limits<int32_t>::min();
-      *max = std::numeric_limits<int32_t>::max();
-      return Status::ok();
-    case FusedActivation::kRelu:
-      *min = 0;
-      *max = std::numeric_limits<int32_t>::max();
-      return Status::ok();
-    case FusedActivation::kRelu6:
-      *min = 0;
-      *max = 6;
-      return Status::ok();
-    case FusedActivation::kReluN1To1:
-      *min = -1;
-      *max = 1;
-      return Status::ok();
-    default:
-      return Status::error(StatusCode::kUnsupported, "fused activation %d is not supported on int32 outputs",
-                           static_cast<int>(activation));
-  }
 }
 
 }  // namespace reference

@@ -1,6 +1,6 @@
 // Pieces shared by the elementwise kernels (ADD, SUB, MUL, MAXIMUM, MINIMUM, QUANTIZE, DEQUANTIZE, CAST):
-// the binary-op checks of prepare(), quantization checks, and integer arithmetic that TensorFlow Lite lets
-// wrap (done here without undefined behaviour).
+// the binary-op checks of prepare(), the prepare / eval glue of the arithmetic ops ADD, SUB and MUL, the
+// checks of the type conversions, multiplier checks and saturating float-to-integer conversion.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include "edgeinfer/status.h"
 #include "edgeinfer/tensor.h"
 #include "kernels/common/broadcast.h"
+#include "kernels/common/op_checks.h"
 #include "kernels/common/quant_math.h"
 
 namespace edgeinfer {
@@ -32,8 +33,23 @@ inline AffineQuant affine_quant(const Tensor& tensor) {
 Status prepare_binary_op(const KernelContext& context, std::initializer_list<DataType> types,
                          BinaryBroadcast* broadcast);
 
-// `tensor` (named `what` in errors) has one finite positive scale and a zero point inside its type's range.
-Status check_per_tensor_quantization(const Tensor& tensor, const char* what);
+// The checks of prepare_conversion() below once the conversion is known (`supported` false when there is
+// none).
+Status check_conversion(const Tensor& input, const Tensor& output, const char* op, bool supported,
+                        int32_t* count);
+
+// prepare() of the type conversions (CAST, QUANTIZE, named `op` in errors): one input and one output, with
+// `select(input type, output type)` giving the conversion into `run` (null: unsupported), as many output
+// elements as input elements, at most 2^31 - 1, which `count` receives.
+template <class Run>
+Status prepare_conversion(const KernelContext& context, const char* op, Run (*select)(DataType, DataType),
+                          Run* run, int32_t* count) {
+  EI_RETURN_IF_ERROR(check_tensor_counts(context, 1, 1, 1));
+  const Tensor input = context.input(0);
+  const Tensor output = context.output(0);
+  *run = select(input.type, output.type);
+  return check_conversion(input, output, op, *run != nullptr, count);
+}
 
 // A multiplier's shift that multiply_by_quantized_multiplier can apply (TensorFlow Lite gives no meaning to
 // larger left shifts: they overflow every input).
@@ -42,20 +58,6 @@ Status check_multiplier_shift(int shift, const char* what);
 // quantize_multiplier() of a real multiplier computed from scales, checked: finite, not negative, and with a
 // shift check_multiplier_shift() accepts.
 Status quantize_multiplier_checked(double real_multiplier, const char* what, int32_t* multiplier, int* shift);
-
-// Clamp limits of unquantized int32 outputs (TensorFlow Lite's CalculateActivationRange<int32_t>).
-Status activation_range_int32(FusedActivation activation, int32_t* min, int32_t* max);
-
-// int32 arithmetic that wraps, as TensorFlow Lite's plain `a + b` does on the hardware it runs on.
-inline int32_t wrapping_add(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
-}
-inline int32_t wrapping_sub(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) - static_cast<uint32_t>(b));
-}
-inline int32_t wrapping_mul(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) * static_cast<uint32_t>(b));
-}
 
 // Float to integer, truncating toward zero, saturating at the type's limits, NaN -> 0. TensorFlow Lite's
 // static_cast is undefined out of range; this is what Cortex-M's vcvt does for int32.
@@ -70,6 +72,105 @@ inline int64_t float_to_int64_saturating(float x) {
   if (x >= 9223372036854775808.0f) return std::numeric_limits<int64_t>::max();
   if (x <= -9223372036854775808.0f) return std::numeric_limits<int64_t>::min();
   return static_cast<int64_t>(x);
+}
+
+// ---- ADD, SUB and MUL: an arithmetic op with a fused activation over two broadcast inputs ----
+
+// out = clamp(op(in1, in2), activation_min, activation_max) over the broadcast `b` (float32 and int32).
+template <class T, class Op>
+void broadcast_arithmetic(const BinaryBroadcast& b, T activation_min, T activation_max, const T* input1,
+                          const T* input2, T* output, Op op) {
+  broadcast_binary(b, input1, input2, output,
+                   [=](T x, T y) { return clamp_value<T>(op(x, y), activation_min, activation_max); });
+}
+
+// out = quantized_op(params, in1, in2) over the broadcast `b` (int8 and int16).
+template <class T, class Params, class QuantizedOp>
+void broadcast_quantized(const BinaryBroadcast& b, const Params& params, const T* input1, const T* input2,
+                         T* output, QuantizedOp quantized_op) {
+  broadcast_binary(b, input1, input2, output,
+                   [&](T x, T y) { return static_cast<T>(quantized_op(params, x, y)); });
+}
+
+// The pure functions of one arithmetic op, by output type.
+template <class QuantParams>
+struct ArithmeticFunctions {
+  void (*float32)(const BinaryBroadcast&, float, float, const float*, const float*, float*);
+  void (*int32)(const BinaryBroadcast&, int32_t, int32_t, const int32_t*, const int32_t*, int32_t*);
+  void (*int8)(const BinaryBroadcast&, const QuantParams&, const int8_t*, const int8_t*, int8_t*);
+  void (*int16)(const BinaryBroadcast&, const QuantParams&, const int16_t*, const int16_t*, int16_t*);
+};
+
+template <class QuantParams>
+struct ArithmeticOpData {
+  BinaryBroadcast broadcast;
+  QuantParams quant;  // int8, int16
+  float float_min;
+  float float_max;
+  int32_t int32_min;
+  int32_t int32_max;
+};
+
+// prepare() of an arithmetic op over float32, int32, int8 and int16: prepare_binary_op(); the clamp limits
+// of `activation` for float32 outputs and of `int32_activation` for int32 ones; for int8 and int16 the
+// per-tensor quantization of both inputs and the output, and `make_params(type, input1, input2, output,
+// activation, &params)`.
+template <class QuantParams, class MakeParams>
+Status prepare_arithmetic(KernelContext& context, FusedActivation activation,
+                          FusedActivation int32_activation, MakeParams make_params) {
+  ArithmeticOpData<QuantParams> data = {};
+  EI_RETURN_IF_ERROR(prepare_binary_op(
+      context, {DataType::kFloat32, DataType::kInt32, DataType::kInt8, DataType::kInt16}, &data.broadcast));
+  const Tensor input1 = context.input(0);
+  const Tensor input2 = context.input(1);
+  const Tensor output = context.output(0);
+  switch (output.type) {
+    case DataType::kFloat32:
+      EI_RETURN_IF_ERROR(activation_range_float(activation, &data.float_min, &data.float_max));
+      break;
+    case DataType::kInt32:
+      EI_RETURN_IF_ERROR(activation_range_int32(int32_activation, &data.int32_min, &data.int32_max));
+      break;
+    default:  // int8, int16
+      EI_RETURN_IF_ERROR(check_per_tensor_quantization(input1, "input 1"));
+      EI_RETURN_IF_ERROR(check_per_tensor_quantization(input2, "input 2"));
+      EI_RETURN_IF_ERROR(check_per_tensor_quantization(output, "output"));
+      EI_RETURN_IF_ERROR(make_params(output.type, affine_quant(input1), affine_quant(input2),
+                                     affine_quant(output), activation, &data.quant));
+      break;
+  }
+  return store_op_data(context, data);
+}
+
+// eval() of an arithmetic op prepared by prepare_arithmetic().
+template <class QuantParams>
+Status eval_arithmetic(KernelContext& context, const ArithmeticFunctions<QuantParams>& functions) {
+  const auto& data = *context.op_data_as<ArithmeticOpData<QuantParams>>();
+  const Tensor input1 = context.input(0);
+  const Tensor input2 = context.input(1);
+  const Tensor output = context.output(0);
+  const BinaryBroadcast& b = data.broadcast;
+  switch (output.type) {
+    case DataType::kFloat32:
+      functions.float32(b, data.float_min, data.float_max, input1.data_as<const float>(),
+                        input2.data_as<const float>(), output.data_as<float>());
+      break;
+    case DataType::kInt32:
+      functions.int32(b, data.int32_min, data.int32_max, input1.data_as<const int32_t>(),
+                      input2.data_as<const int32_t>(), output.data_as<int32_t>());
+      break;
+    case DataType::kInt8:
+      functions.int8(b, data.quant, input1.data_as<const int8_t>(), input2.data_as<const int8_t>(),
+                     output.data_as<int8_t>());
+      break;
+    case DataType::kInt16:
+      functions.int16(b, data.quant, input1.data_as<const int16_t>(), input2.data_as<const int16_t>(),
+                      output.data_as<int16_t>());
+      break;
+    default:
+      return Status::error(StatusCode::kInternal, "type %s was not prepared", data_type_name(output.type));
+  }
+  return Status::ok();
 }
 
 }  // namespace reference

@@ -1,54 +1,24 @@
-// Test helpers of the elementwise kernel tests: single-op models, random broadcast shapes, and the float
-// reference of quantized values.
+// Test helpers of the elementwise kernel tests beyond tests/support/single_op.h: broadcast descriptions and
+// random broadcast shapes.
 #pragma once
 
-#include <gtest/gtest.h>
-
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <initializer_list>
+#include <limits>
 #include <random>
 #include <vector>
 
-#include "compiler/model_builder.h"
-#include "edgeinfer/ops.h"
-#include "edgeinfer/tensor.h"
+#include "kernels/common/broadcast.h"
+#include "tests/support/single_op.h"
 
 namespace edgeinfer::testing {
 
-struct TensorSpec {
-  DataType type = DataType::kFloat32;
-  std::vector<int32_t> shape;
-  compiler::QuantParams quant = {};
-};
-
-// A model with one op: `inputs` are graph inputs (in order), `output` its only output.
-inline std::vector<uint8_t> single_op_model(
-    BuiltinOp op, const std::vector<TensorSpec>& inputs, const TensorSpec& output,
-    tflite::BuiltinOptions options_type = tflite::BuiltinOptions::NONE,
-    compiler::OptionsWriter writer = nullptr, int version = 1) {
-  compiler::ModelBuilder builder;
-  std::vector<int> input_indices;
-  for (const TensorSpec& spec : inputs)
-    input_indices.push_back(builder.add_tensor(spec.type, spec.shape, spec.quant));
-  const int out = builder.add_tensor(output.type, output.shape, output.quant);
-  builder.add_op(op, input_indices, {out}, options_type, std::move(writer), version);
-  builder.set_inputs(input_indices);
-  builder.set_outputs({out});
-  return builder.finish();
-}
-
-inline int64_t element_count(const std::vector<int32_t>& shape) {
-  int64_t n = 1;
-  for (int32_t d : shape) n *= d;
-  return n;
-}
-
-inline Shape to_shape(const std::vector<int32_t>& dims) {
-  Shape shape;
-  for (int32_t d : dims) shape.dims[shape.rank++] = d;
-  return shape;
+// The iteration over inputs of shapes `a` and `b` broadcast to `out` (which must be valid).
+inline BinaryBroadcast broadcast_of(const std::vector<int32_t>& a, const std::vector<int32_t>& b,
+                                    const std::vector<int32_t>& out) {
+  BinaryBroadcast desc;
+  EXPECT_TRUE(init_binary_broadcast(make_shape(a), make_shape(b), make_shape(out), &desc));
+  return desc;
 }
 
 // Random output shape (rank 0..max_rank, dims 1..max_dim) and two inputs broadcasting to it: suffixes of
@@ -80,43 +50,23 @@ inline BroadcastCase random_broadcast_case(std::mt19937& rng, int max_rank = 6, 
   return c;
 }
 
-template <class T>
-std::vector<T> random_values(std::mt19937& rng, int64_t count, int64_t lo, int64_t hi) {
-  std::uniform_int_distribution<int64_t> dist(lo, hi);
-  std::vector<T> values(count);
-  for (T& v : values) v = static_cast<T>(dist(rng));
-  return values;
-}
+// Inputs of `c`'s shapes with random values over T's whole range, and the output bytes `pure(broadcast, x, y,
+// out)` computes from them: what a kernel must give to match its pure function.
+struct PureFunctionCase {
+  std::vector<std::vector<uint8_t>> inputs;
+  std::vector<uint8_t> expected;
+};
 
-inline std::vector<float> random_floats(std::mt19937& rng, int64_t count, float lo, float hi) {
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> values(count);
-  for (float& v : values) v = dist(rng);
-  return values;
-}
-
-// Index of `input` read at output position `flat` (NumPy broadcasting, the definition).
-inline int64_t broadcast_index(const std::vector<int32_t>& input, const std::vector<int32_t>& output,
-                               int64_t flat) {
-  int64_t index = 0;
-  int64_t stride = 1;
-  for (size_t i = 1; i <= output.size(); ++i) {
-    const int32_t out_dim = output[output.size() - i];
-    const int64_t coordinate = flat % out_dim;
-    flat /= out_dim;
-    if (i <= input.size()) {
-      const int32_t in_dim = input[input.size() - i];
-      if (in_dim != 1) index += coordinate * stride;
-      stride *= in_dim;
-    }
-  }
-  return index;
-}
-
-// The ideal quantized value of `real`: round half away from zero, clamped to [min, max].
-inline int64_t ideal_quantized(double real, double scale, int64_t zero_point, int64_t min, int64_t max) {
-  const int64_t q = static_cast<int64_t>(std::round(real / scale)) + zero_point;
-  return q < min ? min : (q > max ? max : q);
+template <class T, class Pure>
+PureFunctionCase pure_function_case(std::mt19937& rng, const BroadcastCase& c, Pure pure) {
+  const BinaryBroadcast b = broadcast_of(c.input1, c.input2, c.output);
+  constexpr int64_t kMin = std::numeric_limits<T>::min();
+  constexpr int64_t kMax = std::numeric_limits<T>::max();
+  const auto x = random_ints<T>(rng, element_count(c.input1), kMin, kMax);
+  const auto y = random_ints<T>(rng, element_count(c.input2), kMin, kMax);
+  std::vector<T> out(element_count(c.output));
+  pure(b, x.data(), y.data(), out.data());
+  return {{bytes_of(x), bytes_of(y)}, bytes_of(out)};
 }
 
 }  // namespace edgeinfer::testing

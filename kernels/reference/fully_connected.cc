@@ -10,20 +10,23 @@ namespace edgeinfer {
 namespace reference {
 namespace {
 
-// Calls `store(output_index, out_c, sum)` for every output, where sum is the exact (int64) sum over d of
-// (filter + filter_offset) * (input + input_offset); callers reduce it to TFLite's accumulator width.
-template <typename In, typename Store>
-void for_each_output(const FullyConnectedParams& p, const In* input, const int8_t* filter,
-                     int32_t input_offset, Store store) {
+// Calls `store(out_c, acc)` for every output in order (batch, output channel) and writes what it returns to
+// the next output element. `acc` is the sum over d of (filter + filter_offset) * (input + input_offset),
+// accumulated in `Acc`: uint32_t gives TFLite's wrapping int32 sum without undefined behaviour, int64_t its
+// 16x8 int64 sum. Each product fits in int32.
+template <typename Acc, typename In, typename Out, typename Store>
+void fully_connected_integer(const FullyConnectedParams& p, const In* input, const int8_t* filter,
+                             int32_t input_offset, Out* output, Store store) {
+  const int32_t filter_offset = p.filter_offset;
   for (int b = 0; b < p.batches; ++b) {
     const In* in = input + b * p.accum_depth;
     for (int out_c = 0; out_c < p.output_depth; ++out_c) {
       const int8_t* f = filter + out_c * p.accum_depth;
-      int64_t sum = 0;
+      Acc acc = 0;
       for (int d = 0; d < p.accum_depth; ++d) {
-        sum += (static_cast<int64_t>(f[d]) + p.filter_offset) * (static_cast<int64_t>(in[d]) + input_offset);
+        acc += static_cast<Acc>((f[d] + filter_offset) * (in[d] + input_offset));
       }
-      store(b * p.output_depth + out_c, out_c, sum);
+      *output++ = store(out_c, acc);
     }
   }
 }
@@ -33,35 +36,34 @@ void for_each_output(const FullyConnectedParams& p, const In* input, const int8_
 void fully_connected_float(const FullyConnectedParams& p, const float* input, const float* filter,
                            const float* bias, float* output) {
   for (int b = 0; b < p.batches; ++b) {
+    const float* in = input + b * p.accum_depth;
     for (int out_c = 0; out_c < p.output_depth; ++out_c) {
+      const float* f = filter + out_c * p.accum_depth;
       float total = 0.0f;
-      for (int d = 0; d < p.accum_depth; ++d) {
-        total += input[b * p.accum_depth + d] * filter[out_c * p.accum_depth + d];
-      }
+      for (int d = 0; d < p.accum_depth; ++d) total += in[d] * f[d];
       const float bias_value = bias ? bias[out_c] : 0.0f;
-      output[b * p.output_depth + out_c] =
-          clamp_float(total + bias_value, p.float_activation_min, p.float_activation_max);
+      *output++ = clamp_float(total + bias_value, p.float_activation_min, p.float_activation_max);
     }
   }
 }
 
 void fully_connected_int8(const FullyConnectedParams& p, const int32_t* multipliers, const int32_t* shifts,
                           const int8_t* input, const int8_t* filter, const int32_t* bias, int8_t* output) {
-  for_each_output(p, input, filter, p.input_offset, [&](int index, int out_c, int64_t sum) {
+  fully_connected_integer<uint32_t>(p, input, filter, p.input_offset, output, [&](int out_c, uint32_t sum) {
     const int q = p.per_channel ? out_c : 0;
-    int32_t acc = wrap_to_int32(sum);
+    int32_t acc = static_cast<int32_t>(sum);
     if (bias) acc = wrapping_add(acc, bias[out_c]);
-    output[index] = static_cast<int8_t>(requantize_acc32(acc, multipliers[q], shifts[q], p.output_offset,
-                                                         p.activation_min, p.activation_max));
+    return static_cast<int8_t>(requantize_acc32(acc, multipliers[q], shifts[q], p.output_offset,
+                                                p.activation_min, p.activation_max));
   });
 }
 
 void fully_connected_int16(const FullyConnectedParams& p, const int32_t* multipliers, const int32_t* shifts,
                            const int16_t* input, const int8_t* filter, const int64_t* bias, int16_t* output) {
-  for_each_output(p, input, filter, 0, [&](int index, int out_c, int64_t acc) {
+  fully_connected_integer<int64_t>(p, input, filter, 0, output, [&](int out_c, int64_t acc) {
     const int q = p.per_channel ? out_c : 0;
     if (bias) acc = wrapping_add(acc, bias[out_c]);
-    output[index] = static_cast<int16_t>(
+    return static_cast<int16_t>(
         requantize_acc64(acc, multipliers[q], shifts[q], p.activation_min, p.activation_max));
   });
 }
@@ -69,11 +71,11 @@ void fully_connected_int16(const FullyConnectedParams& p, const int32_t* multipl
 void fully_connected_int16_acc32(const FullyConnectedParams& p, const int32_t* multipliers,
                                  const int32_t* shifts, const int16_t* input, const int8_t* filter,
                                  const int32_t* bias, int16_t* output) {
-  for_each_output(p, input, filter, 0, [&](int index, int out_c, int64_t sum) {
+  fully_connected_integer<uint32_t>(p, input, filter, 0, output, [&](int out_c, uint32_t sum) {
     const int q = p.per_channel ? out_c : 0;
-    int32_t acc = wrap_to_int32(sum);
+    int32_t acc = static_cast<int32_t>(sum);
     if (bias) acc = wrapping_add(acc, bias[out_c]);
-    output[index] = static_cast<int16_t>(
+    return static_cast<int16_t>(
         requantize_acc32(acc, multipliers[q], shifts[q], 0, p.activation_min, p.activation_max));
   });
 }

@@ -43,13 +43,7 @@ std::vector<float> run_float_fc(std::vector<int32_t> input_shape, const std::vec
            fc_options(activation, keep_num_dims));
   b.set_inputs({in});
   b.set_outputs({out});
-  OpRunner runner;
-  Status status = runner.load(b.finish());
-  EXPECT_TRUE(status.is_ok()) << status.message();
-  if (!status.is_ok()) return {};
-  runner.set_input(0, input);
-  EXPECT_TRUE(runner.invoke().is_ok());
-  return runner.output<float>(0);
+  return run_float_model(b.finish(), input);
 }
 
 TEST(FullyConnectedFloat, HandComputedBatchesAndBias) {
@@ -173,26 +167,19 @@ void check_case(const FcCase& c, std::mt19937& rng) {
              fc_options(c.activation, c.keep_num_dims));
     b.set_inputs({in});
     b.set_outputs({out});
-    OpRunner runner;
-    Status status = runner.load(b.finish());
-    ASSERT_TRUE(status.is_ok()) << status.message();
-    runner.set_input(0, input);
-    ASSERT_TRUE(runner.invoke().is_ok());
-    const auto got = runner.output<float>(0);
-    ASSERT_EQ(got.size(), real.size());
-    // At most a few hundred float32 products of magnitude <= 1.
-    for (size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], real[i], 2e-5) << "element " << i;
+    // At most a few hundred float32 products of magnitude <= 1 (`real` has the activation applied).
+    expect_float_near(run_float_model(b.finish(), input), real, /*activation=*/0, 2e-5);
     return;
   }
 
   const bool int16 = c.type == DataType::kInt16;
   const int32_t qmin = int16 ? -32768 : -128;
   const int32_t qmax = int16 ? 32767 : 127;
-  const float input_scale = random_scale(rng, 0.01f, 0.1f);
+  const float input_scale = random_float(rng, 0.01f, 0.1f);
   const int32_t input_zp = int16 ? 0 : random_ints<int32_t>(rng, 1, -40, 40)[0];
   const auto input = random_ints<int32_t>(rng, input_count, qmin, qmax);
   std::vector<float> filter_scales(c.per_channel ? c.units : 1);
-  for (auto& s : filter_scales) s = random_scale(rng, 0.002f, 0.02f);
+  for (auto& s : filter_scales) s = random_float(rng, 0.002f, 0.02f);
   const auto filter = random_ints<int8_t>(rng, c.units * depth, -127 + std::max(c.filter_zero_point, 0),
                                           127 + std::min(c.filter_zero_point, 0));
   const auto bias_q = random_ints<int64_t>(rng, c.bias ? c.units : 0, -20000, 20000);
@@ -236,22 +223,10 @@ void check_case(const FcCase& c, std::mt19937& rng) {
   Status status = runner.load(b.finish());
   ASSERT_TRUE(status.is_ok()) << status.message();
 
-  int32_t act_min, act_max;
-  quantized_limits(c.activation, output_scale, output_zp, qmin, qmax, &act_min, &act_max);
-  std::vector<int32_t> want(real.size());
-  for (size_t i = 0; i < real.size(); ++i)
-    want[i] = ideal_quantized(real[i], output_scale, output_zp, act_min, act_max);
-  if (int16) {
-    // int64 bias: the multiplier is first rounded to 15 bits, one more step of error near 2^15.
-    const int tolerance = c.bias && c.bias_type == DataType::kInt64 ? 2 : 1;
-    runner.set_input(0, std::vector<int16_t>(input.begin(), input.end()));
-    ASSERT_TRUE(runner.invoke().is_ok());
-    EXPECT_EQ(count_mismatches(runner.output<int16_t>(0), want, tolerance, describe(c)), 0);
-  } else {
-    runner.set_input(0, std::vector<int8_t>(input.begin(), input.end()));
-    ASSERT_TRUE(runner.invoke().is_ok());
-    EXPECT_EQ(count_mismatches(runner.output<int8_t>(0), want, 1, describe(c)), 0);
-  }
+  // int64 bias: the multiplier is first rounded to 15 bits, one more step of error near 2^15.
+  const int tolerance = int16 && c.bias && c.bias_type == DataType::kInt64 ? 2 : 1;
+  expect_near_ideal(runner, 0, input, int16, real, output_scale, output_zp, c.activation, tolerance,
+                    describe(c));
 }
 
 std::vector<FcCase> sweep() {

@@ -5,21 +5,12 @@
 
 #include "edgeinfer/kernels.h"
 #include "kernels/reference/activation_functions.h"
-#include "kernels/reference/activations_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::QuantParams;
-using testing::bytes_of;
-using testing::dequantize_value;
-using testing::expect_error;
-using testing::lcg_values;
-using testing::run_model;
-using testing::single_op_model;
-using testing::sweep_values;
-using testing::TensorSpec;
-using testing::values_of;
 
 double sigmoid(double x) {
   return 1.0 / (1.0 + std::exp(-x));
@@ -99,14 +90,6 @@ TEST(LogisticFunction, FloatUsesTFLiteCutoffs) {
   EXPECT_EQ(out[6], 1.0f);
 }
 
-template <class T>
-std::vector<T> run_logistic(const TensorSpec& in, const TensorSpec& out, const std::vector<T>& input) {
-  const auto model = single_op_model(BuiltinOp::kLogistic, in, out);
-  const auto result = run_model(model, {{BuiltinOp::kLogistic, &reference::logistic()}}, {bytes_of(input)});
-  EXPECT_TRUE(result.status.is_ok()) << result.status.message();
-  return result.status.is_ok() ? values_of<T>(result.outputs[0]) : std::vector<T>{};
-}
-
 TEST(LogisticKernel, AllTypesMatchThePureFunctions) {
   const auto f = lcg_values<float>(120, 9);
   std::vector<float> x(f.size());
@@ -114,7 +97,8 @@ TEST(LogisticKernel, AllTypesMatchThePureFunctions) {
   std::vector<float> expected(x.size());
   reference::logistic_float(x.size(), x.data(), expected.data());
   EXPECT_EQ(
-      run_logistic<float>({DataType::kFloat32, {2, 3, 4, 5}, {}}, {DataType::kFloat32, {2, 3, 4, 5}, {}}, x),
+      run_single_op<float>(BuiltinOp::kLogistic, reference::logistic(),
+                           {DataType::kFloat32, {2, 3, 4, 5}, {}}, {DataType::kFloat32, {2, 3, 4, 5}, {}}, x),
       expected);
 
   const auto in8 = sweep_values<int8_t>(256);
@@ -122,9 +106,11 @@ TEST(LogisticKernel, AllTypesMatchThePureFunctions) {
   ASSERT_TRUE(reference::sigmoid_int8_params(0.05f, 7, &p).is_ok());
   std::vector<int8_t> expected8(256);
   reference::logistic_int8(p, 256, in8.data(), expected8.data());
-  EXPECT_EQ(run_logistic<int8_t>({DataType::kInt8, {16, 16}, QuantParams::per_tensor(0.05f, 7)},
-                                 {DataType::kInt8, {16, 16}, QuantParams::per_tensor(1.0f / 256, -128)}, in8),
-            expected8);
+  EXPECT_EQ(
+      run_single_op<int8_t>(BuiltinOp::kLogistic, reference::logistic(),
+                            {DataType::kInt8, {16, 16}, QuantParams::per_tensor(0.05f, 7)},
+                            {DataType::kInt8, {16, 16}, QuantParams::per_tensor(1.0f / 256, -128)}, in8),
+      expected8);
 
   const auto in16 = lcg_values<int16_t>(777, 4);
   for (float scale : {1.0f / 4096, 0.0005f}) {
@@ -135,31 +121,33 @@ TEST(LogisticKernel, AllTypesMatchThePureFunctions) {
     std::vector<int16_t> expected16(in16.size());
     reference::logistic_int16(multiplier, shift, in16.size(), in16.data(), expected16.data());
     EXPECT_EQ(
-        run_logistic<int16_t>({DataType::kInt16, {7, 111}, QuantParams::per_tensor(scale, 0)},
-                              {DataType::kInt16, {7, 111}, QuantParams::per_tensor(1.0f / 32768, 0)}, in16),
+        run_single_op<int16_t>(BuiltinOp::kLogistic, reference::logistic(),
+                               {DataType::kInt16, {7, 111}, QuantParams::per_tensor(scale, 0)},
+                               {DataType::kInt16, {7, 111}, QuantParams::per_tensor(1.0f / 32768, 0)}, in16),
         expected16);
   }
 }
 
 TEST(LogisticKernel, RejectsUnsupportedQuantization) {
   const std::vector<uint8_t> in(8);
-  auto model = single_op_model(BuiltinOp::kLogistic, {DataType::kInt8, {8}, QuantParams::per_tensor(0.1f, 0)},
-                               {DataType::kInt8, {8}, QuantParams::per_tensor(1.0f / 256, 0)});
+  auto model =
+      single_op_model(BuiltinOp::kLogistic, {{DataType::kInt8, {8}, QuantParams::per_tensor(0.1f, 0)}},
+                      {DataType::kInt8, {8}, QuantParams::per_tensor(1.0f / 256, 0)});
   expect_error(run_model(model, {{BuiltinOp::kLogistic, &reference::logistic()}}, {in}),
                StatusCode::kUnsupported, "-128");
-  model = single_op_model(BuiltinOp::kLogistic, {DataType::kInt16, {4}, QuantParams::per_tensor(0.001f, 1)},
+  model = single_op_model(BuiltinOp::kLogistic, {{DataType::kInt16, {4}, QuantParams::per_tensor(0.001f, 1)}},
                           {DataType::kInt16, {4}, QuantParams::per_tensor(1.0f / 32768, 0)});
   expect_error(run_model(model, {{BuiltinOp::kLogistic, &reference::logistic()}}, {in}),
                StatusCode::kUnsupported, "zero point");
-  model = single_op_model(BuiltinOp::kLogistic, {DataType::kInt16, {4}, QuantParams::per_tensor(0.001f, 0)},
+  model = single_op_model(BuiltinOp::kLogistic, {{DataType::kInt16, {4}, QuantParams::per_tensor(0.001f, 0)}},
                           {DataType::kInt16, {4}, QuantParams::per_tensor(1.0f / 16384, 0)});
   expect_error(run_model(model, {{BuiltinOp::kLogistic, &reference::logistic()}}, {in}),
                StatusCode::kUnsupported, "2^-15");
-  model = single_op_model(BuiltinOp::kLogistic, {DataType::kInt16, {4}, QuantParams::per_tensor(3.0f, 0)},
+  model = single_op_model(BuiltinOp::kLogistic, {{DataType::kInt16, {4}, QuantParams::per_tensor(3.0f, 0)}},
                           {DataType::kInt16, {4}, QuantParams::per_tensor(1.0f / 32768, 0)});
   expect_error(run_model(model, {{BuiltinOp::kLogistic, &reference::logistic()}}, {in}),
                StatusCode::kUnsupported, "too large");
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

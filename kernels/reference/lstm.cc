@@ -279,13 +279,6 @@ struct LstmOpData {
 constexpr float kGateInputScale = 0.000244140625f;
 constexpr float kGateOutputScale = 0.000030517578125f;
 
-// TensorFlow Lite's CheckedLog2: float log, rounded half away from zero. TFLM's LSTM uses the exponent even
-// when the scale is not a power of two, so only the exponent is returned.
-int rounded_log2(float x) {
-  const float x_log2 = std::log(x) * (1.0f / std::log(2.0f));
-  return static_cast<int>(std::round(x_log2));
-}
-
 Status check_quantized(const Tensor& tensor, const char* what) {
   if (!tensor.quant.is_quantized() || tensor.quant.is_per_channel()) {
     return Status::error(StatusCode::kUnsupported, "%s needs per-tensor quantization", what);
@@ -543,8 +536,10 @@ Status prepare_quantized(const KernelContext& context, float cell_clip, LstmQuan
                                     &quant->output_times_tanh_cell));
 
   // tanh(cell): the cell state in Q3.12 units is cell * 2^(12 + log2(scale)); TFLM rescales by a left shift,
-  // or multiplies by 3 and shifts right when that exponent is negative.
-  const int scale_power = rounded_log2(cell_scale);
+  // or multiplies by 3 and shifts right when that exponent is negative. TFLM uses CheckedLog2's exponent even
+  // when the scale is not a power of two.
+  int scale_power = 0;
+  checked_log2(cell_scale, &scale_power);
   int32_t tanh_shift = 12 + scale_power;
   int32_t tanh_multiplier = 0;
   if (tanh_shift < 0) {

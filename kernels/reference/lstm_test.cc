@@ -10,14 +10,17 @@
 #include "edgeinfer/kernels.h"
 #include "edgeinfer/schema/tflite_generated.h"
 #include "kernels/reference/activation_functions.h"
-#include "kernels/reference/recurrent_test_util.h"
+#include "tests/support/single_op.h"
 
 namespace edgeinfer::reference {
 namespace {
 
 using compiler::ModelBuilder;
 using compiler::QuantParams;
-using testing::RecurrentSession;
+using testing::ModelSession;
+
+const testing::KernelList kKernels = {
+    {BuiltinOp::kUnidirectionalSequenceLstm, &unidirectional_sequence_lstm()}};
 
 // Float weights of a whole LSTM, gate order forget, input, cell, output.
 struct FloatLstm {
@@ -29,10 +32,9 @@ struct FloatLstm {
     l.input_size = input_size;
     l.state_size = state_size;
     for (int g = 0; g < 4; ++g) {
-      l.input_weights[g] = testing::random_floats(state_size * input_size, -scale, scale, seed + 10 * g);
-      l.recurrent_weights[g] =
-          testing::random_floats(state_size * state_size, -scale, scale, seed + 10 * g + 1);
-      l.bias[g] = testing::random_floats(state_size, -scale, scale, seed + 10 * g + 2);
+      l.input_weights[g] = testing::lcg_floats(state_size * input_size, -scale, scale, seed + 10 * g);
+      l.recurrent_weights[g] = testing::lcg_floats(state_size * state_size, -scale, scale, seed + 10 * g + 1);
+      l.bias[g] = testing::lcg_floats(state_size, -scale, scale, seed + 10 * g + 2);
     }
     return l;
   }
@@ -107,7 +109,7 @@ FloatRun run_pure_float(const FloatLstm& l, const LstmDims& dims, float cell_cli
 TEST(LstmFloat, MatchesTheEquationsBatchMajor) {
   const FloatLstm l = FloatLstm::random(5, 4, 7);
   const LstmDims dims{3, 6, 5, 4, false};
-  const auto input = testing::random_floats(3 * 6 * 5, -1, 1, 99);
+  const auto input = testing::lcg_floats(3 * 6 * 5, -1, 1, 99);
   const FloatRun got = run_pure_float(l, dims, 0.0f, input);
 
   const NaiveLstm naive{l, 0.0f};
@@ -128,7 +130,7 @@ TEST(LstmFloat, MatchesTheEquationsBatchMajor) {
 TEST(LstmFloat, TimeMajorRunsBatchRowsTogether) {
   const FloatLstm l = FloatLstm::random(3, 2, 17);
   const int batch = 2, time = 4;
-  const auto batch_major = testing::random_floats(batch * time * 3, -1, 1, 5);
+  const auto batch_major = testing::lcg_floats(batch * time * 3, -1, 1, 5);
   std::vector<float> time_major(batch_major.size());
   for (int b = 0; b < batch; ++b)
     for (int t = 0; t < time; ++t)
@@ -147,7 +149,7 @@ TEST(LstmFloat, CellClip) {
   // Large weights drive the cell state past the clip.
   const FloatLstm l = FloatLstm::random(2, 3, 23, 8.0f);
   const LstmDims dims{1, 8, 2, 3, false};
-  const auto input = testing::random_floats(16, 0.5f, 1, 3);
+  const auto input = testing::lcg_floats(16, 0.5f, 1, 3);
   const FloatRun clipped = run_pure_float(l, dims, 0.75f, input);
   for (float c : clipped.cell) EXPECT_LE(std::fabs(c), 0.75f);
   const FloatRun free = run_pure_float(l, dims, 0.0f, input);
@@ -252,9 +254,8 @@ TEST(LstmKernel, FloatModelMatchesPureFunction) {
     s.time_major = time_major;
     s.cell_clip = 1.5f;
     const FloatLstm l = FloatLstm::random(4, 3, 31, 2.0f);
-    RecurrentSession session;
-    const Status status = session.open(float_lstm_model(s, l), BuiltinOp::kUnidirectionalSequenceLstm,
-                                       unidirectional_sequence_lstm());
+    ModelSession session;
+    const Status status = session.open(float_lstm_model(s, l), kKernels);
     ASSERT_TRUE(status.is_ok()) << status.message();
     // Two invokes: the state carries over.
     std::vector<float> hidden(6, 0.0f), cell(6, 0.0f), expected(30), buffers_storage[4];
@@ -264,7 +265,7 @@ TEST(LstmKernel, FloatModelMatchesPureFunction) {
       buffers.buffer[i] = buffers_storage[i].data();
     }
     for (uint32_t invoke = 0; invoke < 2; ++invoke) {
-      const auto input = testing::random_floats(40, -1, 1, 50 + invoke);
+      const auto input = testing::lcg_floats(40, -1, 1, 50 + invoke);
       lstm_float({2, 5, 4, 3, time_major}, l.view(), 1.5f, input.data(), hidden.data(), cell.data(),
                  expected.data(), buffers);
       session.set_input(0, input);
@@ -360,12 +361,11 @@ void check_int8_tracks_float(const ModelSpec& s, float cell_scale, int32_t hidde
   const QuantizedLstm q = quantize_lstm(original, 1.0f / 100.0f, -3, hidden_scale, hidden_zp, cell_scale);
   const FloatLstm l = dequantize_lstm(q, s.input_size, s.state_size);
 
-  RecurrentSession session;
-  const Status status = session.open(int8_lstm_model(s, q), BuiltinOp::kUnidirectionalSequenceLstm,
-                                     unidirectional_sequence_lstm());
+  ModelSession session;
+  const Status status = session.open(int8_lstm_model(s, q), kKernels);
   ASSERT_TRUE(status.is_ok()) << status.message();
   const int n_in = s.batch * s.time * s.input_size;
-  const auto input_q = testing::quantize_values<int8_t>(testing::random_floats(n_in, -1, 1, seed + 1000),
+  const auto input_q = testing::quantize_values<int8_t>(testing::lcg_floats(n_in, -1, 1, seed + 1000),
                                                         q.input_scale, q.input_zp);
   const auto input_d = testing::dequantize_values(input_q, q.input_scale, q.input_zp);
   session.set_input(0, input_q);
@@ -415,12 +415,9 @@ TEST(LstmKernel, Int8CellClipSaturatesTheCellState) {
   s.cell_clip = 0.25f;
   const FloatLstm original = FloatLstm::random(3, 4, 77, 1.0f);
   const QuantizedLstm q = quantize_lstm(original, 1.0f / 100.0f, 0, 1.0f / 128.0f, 0, 1.0f / 4096.0f);
-  RecurrentSession session;
-  ASSERT_TRUE(
-      session
-          .open(int8_lstm_model(s, q), BuiltinOp::kUnidirectionalSequenceLstm, unidirectional_sequence_lstm())
-          .is_ok());
-  session.set_input(0, testing::quantize_values<int8_t>(testing::random_floats(30, 0.5f, 1, 8), 0.01f, 0));
+  ModelSession session;
+  ASSERT_TRUE(session.open(int8_lstm_model(s, q), kKernels).is_ok());
+  session.set_input(0, testing::quantize_values<int8_t>(testing::lcg_floats(30, 0.5f, 1, 8), 0.01f, 0));
   ASSERT_TRUE(session.interpreter().invoke().is_ok());
   // The cell state is operand 19.
   const int cell_index = session.interpreter().model().op(0)->inputs()->Get(19);
@@ -435,14 +432,11 @@ TEST(LstmKernel, Int8CellClipSaturatesTheCellState) {
 // ---- Validation ----
 
 Status prepare_status(const std::vector<uint8_t>& model) {
-  RecurrentSession session;
-  return session.open(model, BuiltinOp::kUnidirectionalSequenceLstm, unidirectional_sequence_lstm());
+  return testing::allocate_status(model, kKernels);
 }
 
 void expect_prepare_error(const std::vector<uint8_t>& model, StatusCode code, const char* text) {
-  const Status status = prepare_status(model);
-  EXPECT_EQ(status.code(), code) << status.message();
-  EXPECT_NE(std::strstr(status.message(), text), nullptr) << status.message();
+  testing::expect_error(prepare_status(model), code, text);
 }
 
 // A float LSTM whose operands the tests change one at a time.

@@ -13,11 +13,7 @@ Status maximum_minimum_prepare(KernelContext& context) {
   EI_RETURN_IF_ERROR(prepare_binary_op(
       context, {DataType::kFloat32, DataType::kInt8, DataType::kInt16, DataType::kInt32, DataType::kInt64},
       &broadcast));
-  void* memory = context.allocate_persistent(sizeof(BinaryBroadcast));
-  if (memory == nullptr) return context.arena_full_error();
-  *static_cast<BinaryBroadcast*>(memory) = broadcast;
-  context.set_op_data(memory);
-  return Status::ok();
+  return store_op_data(context, broadcast);
 }
 
 template <bool kMaximum, class T>

@@ -10,25 +10,11 @@
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
 #include "kernels/reference/elementwise_test_util.h"
-#include "kernels/reference/shape_ops_test_util.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::QuantParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::single_op_model;
-using testing::TensorSpec;
-using testing::values_of;
-
-BinaryBroadcast broadcast_of(std::vector<int32_t> a, std::vector<int32_t> b, std::vector<int32_t> out) {
-  BinaryBroadcast desc;
-  EXPECT_TRUE(
-      init_binary_broadcast(testing::to_shape(a), testing::to_shape(b), testing::to_shape(out), &desc));
-  return desc;
-}
 
 TEST(MaximumMinimumFunction, Int8WithBroadcast) {
   const auto b = broadcast_of({2, 3}, {3}, {2, 3});
@@ -56,7 +42,7 @@ std::vector<uint8_t> max_min_model(BuiltinOp op, const TensorSpec& a, const Tens
   return single_op_model(op, {a, b}, out, tflite::BuiltinOptions::MaximumMinimumOptions, nullptr);
 }
 
-testing::RunResult run_max_min(const std::vector<uint8_t>& model, std::vector<std::vector<uint8_t>> inputs) {
+RunResult run_max_min(const std::vector<uint8_t>& model, std::vector<std::vector<uint8_t>> inputs) {
   return run_model(
       model, {{BuiltinOp::kMaximum, &reference::maximum()}, {BuiltinOp::kMinimum, &reference::minimum()}},
       inputs);
@@ -66,19 +52,19 @@ template <class T>
 void check_kernel(DataType type, uint32_t seed) {
   std::mt19937 rng(seed);
   for (int trial = 0; trial < 20; ++trial) {
-    const auto c = testing::random_broadcast_case(rng, 6, 3);
+    const auto c = random_broadcast_case(rng, 6, 3);
     const bool is_max = trial % 2 == 0;
-    const auto x = testing::random_values<T>(rng, testing::element_count(c.input1), -1000, 1000);
-    const auto y = testing::random_values<T>(rng, testing::element_count(c.input2), -1000, 1000);
+    const auto x = random_ints<T>(rng, element_count(c.input1), -1000, 1000);
+    const auto y = random_ints<T>(rng, element_count(c.input2), -1000, 1000);
     const auto model = max_min_model(is_max ? BuiltinOp::kMaximum : BuiltinOp::kMinimum, {type, c.input1},
                                      {type, c.input2}, {type, c.output});
     const auto result = run_max_min(model, {bytes_of(x), bytes_of(y)});
     ASSERT_TRUE(result.status.is_ok()) << result.status.message();
     const auto out = values_of<T>(result.outputs[0]);
-    ASSERT_EQ(static_cast<int64_t>(out.size()), testing::element_count(c.output));
+    ASSERT_EQ(static_cast<int64_t>(out.size()), element_count(c.output));
     for (size_t i = 0; i < out.size(); ++i) {
-      const T a = x[testing::broadcast_index(c.input1, c.output, i)];
-      const T b = y[testing::broadcast_index(c.input2, c.output, i)];
+      const T a = x[broadcast_index(make_shape(c.input1), make_shape(c.output), i)];
+      const T b = y[broadcast_index(make_shape(c.input2), make_shape(c.output), i)];
       ASSERT_EQ(out[i], is_max ? std::max(a, b) : std::min(a, b)) << "trial " << trial << " element " << i;
     }
   }
@@ -125,4 +111,4 @@ TEST(MaximumMinimumKernel, RejectsMalformedOps) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -7,24 +7,13 @@
 
 #include "edgeinfer/kernels.h"
 #include "kernels/common/quant_math.h"
-#include "kernels/reference/activations_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
 using compiler::QuantParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::lcg_values;
-using testing::run_model;
-using testing::values_of;
-
-Shape make_shape(std::initializer_list<int32_t> dims) {
-  Shape s;
-  for (int32_t d : dims) s.dims[s.rank++] = d;
-  return s;
-}
 
 TEST(ReduceShapeTest, ResolvesNegativeAndRepeatedAxes) {
   reference::ReduceShape s;
@@ -271,4 +260,4 @@ TEST(MeanKernel, RejectsBadModels) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -9,26 +9,12 @@
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
 #include "kernels/reference/elementwise_test_util.h"
-#include "kernels/reference/shape_ops_test_util.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::QuantParams;
 using reference::MulQuantParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::single_op_model;
-using testing::TensorSpec;
-using testing::values_of;
-
-BinaryBroadcast broadcast_of(std::vector<int32_t> a, std::vector<int32_t> b, std::vector<int32_t> out) {
-  BinaryBroadcast desc;
-  EXPECT_TRUE(
-      init_binary_broadcast(testing::to_shape(a), testing::to_shape(b), testing::to_shape(out), &desc));
-  return desc;
-}
 
 MulQuantParams params_of(DataType type, float s1, int32_t z1, float s2, int32_t z2, float so, int32_t zo,
                          FusedActivation activation = FusedActivation::kNone) {
@@ -97,7 +83,7 @@ void check_against_float(uint32_t seed) {
   const bool is_int8 = sizeof(T) == 1;
   const DataType type = is_int8 ? DataType::kInt8 : DataType::kInt16;
   for (int trial = 0; trial < 60; ++trial) {
-    const auto c = testing::random_broadcast_case(rng);
+    const auto c = random_broadcast_case(rng);
     std::uniform_real_distribution<float> scale_dist(0.001f, 0.1f);
     const float s1 = scale_dist(rng), s2 = scale_dist(rng);
     // Output scale near the product range so results spread over the type.
@@ -106,9 +92,9 @@ void check_against_float(uint32_t seed) {
     const int32_t z2 = is_int8 ? static_cast<int32_t>(rng() % 256) - 128 : 0;
     const int32_t zo = is_int8 ? static_cast<int32_t>(rng() % 256) - 128 : 0;
     const auto p = params_of(type, s1, z1, s2, z2, so, zo);
-    const auto x = testing::random_values<T>(rng, testing::element_count(c.input1), lo, hi);
-    const auto y = testing::random_values<T>(rng, testing::element_count(c.input2), lo, hi);
-    const int64_t n = testing::element_count(c.output);
+    const auto x = random_ints<T>(rng, element_count(c.input1), lo, hi);
+    const auto y = random_ints<T>(rng, element_count(c.input2), lo, hi);
+    const int64_t n = element_count(c.output);
     std::vector<T> out(n);
     const auto b = broadcast_of(c.input1, c.input2, c.output);
     if constexpr (sizeof(T) == 1) {
@@ -117,11 +103,10 @@ void check_against_float(uint32_t seed) {
       reference::mul_int16(b, p, x.data(), y.data(), out.data());
     }
     for (int64_t i = 0; i < n; ++i) {
-      const double real = static_cast<double>(s1) *
-                          (x[testing::broadcast_index(c.input1, c.output, i)] - z1) *
-                          static_cast<double>(s2) * (y[testing::broadcast_index(c.input2, c.output, i)] - z2);
-      ASSERT_NEAR(out[i], testing::ideal_quantized(real, so, zo, lo, hi), 1)
-          << "trial " << trial << " element " << i;
+      const double real =
+          static_cast<double>(s1) * (x[broadcast_index(make_shape(c.input1), make_shape(c.output), i)] - z1) *
+          static_cast<double>(s2) * (y[broadcast_index(make_shape(c.input2), make_shape(c.output), i)] - z2);
+      ASSERT_NEAR(out[i], ideal_quantized(real, so, zo, lo, hi), 1) << "trial " << trial << " element " << i;
     }
   }
 }
@@ -140,7 +125,7 @@ std::vector<uint8_t> mul_model(
                          [=](auto& fbb) { return tflite::CreateMulOptions(fbb, activation).Union(); });
 }
 
-testing::RunResult run_mul(const std::vector<uint8_t>& model, std::vector<std::vector<uint8_t>> inputs) {
+RunResult run_mul(const std::vector<uint8_t>& model, std::vector<std::vector<uint8_t>> inputs) {
   return run_model(model, {{BuiltinOp::kMul, &reference::mul()}}, inputs);
 }
 
@@ -163,7 +148,7 @@ TEST(MulKernel, Int32WithRelu) {
 TEST(MulKernel, ManyQuantizedShapesMatchThePureFunction) {
   std::mt19937 rng(99);
   for (int trial = 0; trial < 30; ++trial) {
-    const auto c = testing::random_broadcast_case(rng, 6, 3);
+    const auto c = random_broadcast_case(rng, 6, 3);
     const bool is_int16 = trial % 2 == 1;
     const DataType type = is_int16 ? DataType::kInt16 : DataType::kInt8;
     const int32_t z = is_int16 ? 0 : -7;
@@ -173,28 +158,18 @@ TEST(MulKernel, ManyQuantizedShapesMatchThePureFunction) {
     const auto model = mul_model({type, c.input1, q1}, {type, c.input2, q2}, {type, c.output, qo},
                                  tflite::ActivationFunctionType::RELU6);
     const auto p = params_of(type, 0.05f, z, 0.04f, -z, so, z, FusedActivation::kRelu6);
-    const auto b = broadcast_of(c.input1, c.input2, c.output);
-    const int64_t n = testing::element_count(c.output);
-    std::vector<std::vector<uint8_t>> inputs;
-    std::vector<uint8_t> expected;
-    if (is_int16) {
-      const auto x = testing::random_values<int16_t>(rng, testing::element_count(c.input1), -32768, 32767);
-      const auto y = testing::random_values<int16_t>(rng, testing::element_count(c.input2), -32768, 32767);
-      std::vector<int16_t> out(n);
-      reference::mul_int16(b, p, x.data(), y.data(), out.data());
-      inputs = {bytes_of(x), bytes_of(y)};
-      expected = bytes_of(out);
-    } else {
-      const auto x = testing::random_values<int8_t>(rng, testing::element_count(c.input1), -128, 127);
-      const auto y = testing::random_values<int8_t>(rng, testing::element_count(c.input2), -128, 127);
-      std::vector<int8_t> out(n);
-      reference::mul_int8(b, p, x.data(), y.data(), out.data());
-      inputs = {bytes_of(x), bytes_of(y)};
-      expected = bytes_of(out);
-    }
-    const auto result = run_mul(model, inputs);
+    const PureFunctionCase expected =
+        is_int16
+            ? pure_function_case<int16_t>(rng, c,
+                                          [&](const BinaryBroadcast& b, const int16_t* x, const int16_t* y,
+                                              int16_t* out) { reference::mul_int16(b, p, x, y, out); })
+            : pure_function_case<int8_t>(
+                  rng, c, [&](const BinaryBroadcast& b, const int8_t* x, const int8_t* y, int8_t* out) {
+                    reference::mul_int8(b, p, x, y, out);
+                  });
+    const auto result = run_mul(model, expected.inputs);
     ASSERT_TRUE(result.status.is_ok()) << result.status.message();
-    EXPECT_EQ(result.outputs[0], expected) << "trial " << trial;
+    EXPECT_EQ(result.outputs[0], expected.expected) << "trial " << trial;
   }
 }
 
@@ -219,4 +194,4 @@ TEST(MulKernel, RejectsMalformedOps) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -6,22 +6,12 @@
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/shape_ops_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::values_of;
-
-Shape make_shape(const std::vector<int32_t>& dims) {
-  Shape shape;
-  for (int32_t d : dims) shape.dims[shape.rank++] = d;
-  return shape;
-}
 
 TEST(PackShapes, InsertAndRemove) {
   Shape out;
@@ -65,8 +55,8 @@ std::vector<uint8_t> unpack_model(DataType type, std::vector<int32_t> in_shape, 
   return b.finish();
 }
 
-const testing::KernelList kKernels = {{BuiltinOp::kPack, &reference::pack()},
-                                      {BuiltinOp::kUnpack, &reference::unpack()}};
+const KernelList kKernels = {{BuiltinOp::kPack, &reference::pack()},
+                             {BuiltinOp::kUnpack, &reference::unpack()}};
 
 TEST(Pack, FloatAxisZeroAndLast) {
   const std::vector<std::vector<uint8_t>> in = {bytes_of<float>({1, 2}), bytes_of<float>({3, 4}),
@@ -156,4 +146,4 @@ TEST(UnpackErrors, BadModels) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -8,24 +8,14 @@
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/shape_ops_test_util.h"
 #include "tests/support/shared_data.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
 using compiler::QuantParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::values_of;
-
-Shape make_shape(std::initializer_list<int32_t> dims) {
-  Shape shape;
-  for (int32_t d : dims) shape.dims[shape.rank++] = d;
-  return shape;
-}
 
 reference::PadParams params_of(std::vector<int64_t> paddings, int rank) {
   reference::PadParams params;
@@ -121,7 +111,7 @@ struct PadModel {
   }
 };
 
-testing::RunResult run_pad(const PadModel& m, const std::vector<uint8_t>& input) {
+RunResult run_pad(const PadModel& m, const std::vector<uint8_t>& input) {
   return run_model(
       m.build(), {{BuiltinOp::kPad, &reference::pad()}, {BuiltinOp::kPadV2, &reference::pad_v2()}}, {input});
 }
@@ -277,24 +267,10 @@ TEST(PadErrors, WrongInputCount) {
 // The int16 PAD cases of TFLM's SEANet conformance suite must match their goldens exactly.
 TEST(PadConformance, SeanetInt16) {
   EI_REQUIRE_SHARED_DIR(shared);
-  const std::filesystem::path dir = shared / "conformance" / "seanet" / "pad";
-  int cases = 0;
-  for (int i = 0; std::filesystem::exists(dir / ("pad" + std::to_string(i) + ".tflite")); ++i) {
-    const std::string stem = "pad" + std::to_string(i);
-    SCOPED_TRACE(stem);
-    const auto model = testing::read_bytes(dir / (stem + ".tflite"));
-    std::vector<int16_t> input, golden;
-    for (int64_t v : testing::read_csv_integers(dir / (stem + "_input0_int16.csv")))
-      input.push_back(static_cast<int16_t>(v));
-    for (int64_t v : testing::read_csv_integers(dir / (stem + "_golden_int16.csv")))
-      golden.push_back(static_cast<int16_t>(v));
-    auto r = run_model(model, {{BuiltinOp::kPad, &reference::pad()}}, {bytes_of(input)});
-    ASSERT_TRUE(r.status.is_ok()) << r.status.message();
-    EXPECT_EQ(values_of<int16_t>(r.outputs[0]), golden);
-    ++cases;
-  }
-  EXPECT_EQ(cases, 19);
+  EXPECT_EQ(expect_seanet_cases(shared / "conformance" / "seanet" / "pad", "pad",
+                                {{BuiltinOp::kPad, &reference::pad()}}),
+            19);
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -7,19 +7,12 @@
 
 #include "edgeinfer/kernels.h"
 #include "kernels/common/padding.h"
-#include "kernels/reference/activations_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::QuantParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::lcg_values;
-using testing::run_model;
-using testing::single_op_model;
-using testing::TensorSpec;
-using testing::values_of;
 
 struct PoolCase {
   std::vector<int32_t> in_shape;  // NHWC
@@ -38,7 +31,7 @@ std::vector<int32_t> out_shape(const PoolCase& c) {
 std::vector<uint8_t> pool_model(BuiltinOp op, const PoolCase& c, DataType type, QuantParams in_q,
                                 QuantParams out_q, std::vector<int32_t> output_shape = {}) {
   if (output_shape.empty()) output_shape = out_shape(c);
-  return single_op_model(op, {type, c.in_shape, in_q}, {type, output_shape, out_q},
+  return single_op_model(op, {{type, c.in_shape, in_q}}, {type, output_shape, out_q},
                          tflite::BuiltinOptions::Pool2DOptions, [c](flatbuffers::FlatBufferBuilder& fbb) {
                            return tflite::CreatePool2DOptions(fbb, c.padding, c.stride_w, c.stride_h,
                                                               c.filter_w, c.filter_h, c.activation)
@@ -51,9 +44,7 @@ std::vector<T> run_pool(BuiltinOp op, const PoolCase& c, DataType type, QuantPar
                         const std::vector<T>& input) {
   const Kernel& kernel =
       op == BuiltinOp::kAveragePool2D ? reference::average_pool_2d() : reference::max_pool_2d();
-  const auto result = run_model(pool_model(op, c, type, q, q), {{op, &kernel}}, {bytes_of(input)});
-  EXPECT_TRUE(result.status.is_ok()) << result.status.message();
-  return result.status.is_ok() ? values_of<T>(result.outputs[0]) : std::vector<T>{};
+  return run_values<T>(pool_model(op, c, type, q, q), {{op, &kernel}}, input);
 }
 
 // An independent, straightforward pooling in double: windows clipped to the input.
@@ -229,7 +220,7 @@ TEST(PoolingKernel, RejectsBadModels) {
                StatusCode::kInvalidModel, "stride");
   // Rank 3 input.
   const auto model = single_op_model(
-      BuiltinOp::kMaxPool2D, {DataType::kFloat32, {4, 4, 1}, {}}, {DataType::kFloat32, {2, 2, 1}, {}},
+      BuiltinOp::kMaxPool2D, {{DataType::kFloat32, {4, 4, 1}, {}}}, {DataType::kFloat32, {2, 2, 1}, {}},
       tflite::BuiltinOptions::Pool2DOptions, [](flatbuffers::FlatBufferBuilder& fbb) {
         return tflite::CreatePool2DOptions(fbb, tflite::Padding::VALID, 2, 2, 2, 2).Union();
       });
@@ -238,4 +229,4 @@ TEST(PoolingKernel, RejectsBadModels) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

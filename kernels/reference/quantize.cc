@@ -1,10 +1,9 @@
 #include "kernels/reference/quantize.h"
 
-#include <limits>
-
 #include "edgeinfer/kernel.h"
 #include "edgeinfer/kernels.h"
 #include "kernels/common/op_checks.h"
+#include "kernels/reference/elementwise_common.h"
 
 namespace edgeinfer {
 namespace reference {
@@ -68,20 +67,10 @@ QuantizeRun select_run(DataType in, DataType out) {
 }
 
 Status quantize_prepare(KernelContext& context) {
-  EI_RETURN_IF_ERROR(check_tensor_counts(context, 1, 1, 1));
+  QuantizeOpData data = {};
+  EI_RETURN_IF_ERROR(prepare_conversion(context, "QUANTIZE", select_run, &data.run, &data.count));
   const Tensor input = context.input(0);
   const Tensor output = context.output(0);
-  QuantizeOpData data = {};
-  data.run = select_run(input.type, output.type);
-  if (data.run == nullptr)
-    return Status::error(StatusCode::kUnsupported, "QUANTIZE from %s to %s is not supported",
-                         data_type_name(input.type), data_type_name(output.type));
-  if (input.num_elements() != output.num_elements())
-    return Status::error(StatusCode::kInvalidModel, "input has %ld elements, output %ld",
-                         static_cast<long>(input.num_elements()), static_cast<long>(output.num_elements()));
-  if (input.num_elements() > std::numeric_limits<int32_t>::max())
-    return Status::error(StatusCode::kUnsupported, "input has more than 2^31 - 1 elements");
-  data.count = static_cast<int32_t>(input.num_elements());
   EI_RETURN_IF_ERROR(check_per_tensor_quantization(output, "output"));
   data.output_scale = output.quant.scale();
   data.output_zero_point = output.quant.zero_point();
@@ -89,11 +78,7 @@ Status quantize_prepare(KernelContext& context) {
     EI_RETURN_IF_ERROR(check_per_tensor_quantization(input, "input"));
     EI_RETURN_IF_ERROR(make_requantize_params(affine_quant(input), affine_quant(output), &data.requantize));
   }
-  void* memory = context.allocate_persistent(sizeof(QuantizeOpData));
-  if (memory == nullptr) return context.arena_full_error();
-  *static_cast<QuantizeOpData*>(memory) = data;
-  context.set_op_data(memory);
-  return Status::ok();
+  return store_op_data(context, data);
 }
 
 Status quantize_eval(KernelContext& context) {

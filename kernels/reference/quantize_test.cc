@@ -11,21 +11,14 @@
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/elementwise_test_util.h"
-#include "kernels/reference/shape_ops_test_util.h"
 #include "tests/support/shared_data.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::QuantParams;
 using reference::RequantizeParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::single_op_model;
-using testing::TensorSpec;
-using testing::values_of;
 
 TEST(QuantizeFunction, RoundsHalfAwayFromZeroAndSaturates) {
   EXPECT_EQ(reference::quantize_element(1.25f, 0.5f, 0, -128, 127), 3);    // 2.5 -> 3
@@ -90,12 +83,11 @@ TEST(RequantizeFunction, Int16ToInt8MatchesFloatWithinOne) {
     const int32_t zo = static_cast<int32_t>(rng() % 256) - 128;
     RequantizeParams p;
     ASSERT_TRUE(reference::make_requantize_params({s_in, 0}, {s_out, zo}, &p).is_ok());
-    const auto in = testing::random_values<int16_t>(rng, 200, -32768, 32767);
+    const auto in = random_ints<int16_t>(rng, 200, -32768, 32767);
     std::vector<int8_t> out(in.size());
     reference::requantize(p, in.data(), 200, out.data());
     for (size_t i = 0; i < in.size(); ++i)
-      ASSERT_NEAR(out[i], testing::ideal_quantized(static_cast<double>(s_in) * in[i], s_out, zo, -128, 127),
-                  1);
+      ASSERT_NEAR(out[i], ideal_quantized(static_cast<double>(s_in) * in[i], s_out, zo, -128, 127), 1);
   }
 }
 
@@ -103,7 +95,7 @@ std::vector<uint8_t> quantize_model(const TensorSpec& in, const TensorSpec& out)
   return single_op_model(BuiltinOp::kQuantize, {in}, out, tflite::BuiltinOptions::QuantizeOptions, nullptr);
 }
 
-testing::RunResult run_quantize(const std::vector<uint8_t>& model, std::vector<uint8_t> input) {
+RunResult run_quantize(const std::vector<uint8_t>& model, std::vector<uint8_t> input) {
   return run_model(model, {{BuiltinOp::kQuantize, &reference::quantize()}}, {input});
 }
 
@@ -191,25 +183,12 @@ TEST(QuantizeKernel, RejectsUnsupportedOrMalformed) {
 
 // ---- SEANet conformance: int32 -> int16 and int16 -> int32 (goldens from full TensorFlow Lite) -----------
 
-template <class T>
-std::vector<uint8_t> csv_bytes(const std::filesystem::path& path) {
-  std::vector<T> values;
-  for (int64_t v : testing::read_csv_integers(path)) values.push_back(static_cast<T>(v));
-  return bytes_of(values);
-}
-
 TEST(QuantizeKernel, SeanetConformanceIsExact) {
   EI_REQUIRE_SHARED_DIR(shared);
-  const std::filesystem::path dir = shared / "conformance" / "seanet" / "quantize";
-  const auto model0 = testing::read_bytes(dir / "quantize0.tflite");
-  auto result = run_quantize(model0, csv_bytes<int32_t>(dir / "quantize0_input0_int32.csv"));
-  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
-  EXPECT_EQ(result.outputs[0], csv_bytes<int16_t>(dir / "quantize0_golden_int16.csv"));
-  const auto model1 = testing::read_bytes(dir / "quantize1.tflite");
-  result = run_quantize(model1, csv_bytes<int16_t>(dir / "quantize1_input0_int16.csv"));
-  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
-  EXPECT_EQ(result.outputs[0], csv_bytes<int32_t>(dir / "quantize1_golden_int32.csv"));
+  EXPECT_EQ(expect_seanet_cases(shared / "conformance" / "seanet" / "quantize", "quantize",
+                                {{BuiltinOp::kQuantize, &reference::quantize()}}),
+            2);
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

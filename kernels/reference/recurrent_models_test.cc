@@ -9,6 +9,7 @@
 #include "edgeinfer/kernels.h"
 #include "edgeinfer/lcg.h"
 #include "tests/support/shared_data.h"
+#include "tests/support/single_op.h"
 
 namespace edgeinfer::reference {
 namespace {
@@ -18,47 +19,36 @@ struct Outputs {
   std::vector<uint8_t> bytes;
 };
 
-class RecurrentModel {
- public:
-  Status open(const std::filesystem::path& path) {
-    EI_RETURN_IF_ERROR(model_.load_file(path.string()));
-    const std::pair<BuiltinOp, const Kernel&> kernels[] = {
-        {BuiltinOp::kSvdf, svdf()},
-        {BuiltinOp::kUnidirectionalSequenceLstm, unidirectional_sequence_lstm()},
-        {BuiltinOp::kFullyConnected, fully_connected()},
-        {BuiltinOp::kReshape, reshape()},
-        {BuiltinOp::kSoftmax, softmax()},
-        {BuiltinOp::kQuantize, quantize()},
-        {BuiltinOp::kLogistic, logistic()},
-    };
-    for (const auto& [op, kernel] : kernels) EI_RETURN_IF_ERROR(resolver_.add(op, kernel));
-    return host_.init(model_.model(), resolver_);
-  }
-  Outputs invoke_lcg(uint32_t seed) {
-    Outputs out;
-    Interpreter& interpreter = host_.interpreter();
-    for (int i = 0; i < interpreter.num_inputs(); ++i) {
-      out.status = fill_lcg(interpreter.input(i), seed);
-      if (!out.status.is_ok()) return out;
-    }
-    out.status = interpreter.invoke();
-    if (out.status.is_ok()) out.bytes = host::output_bytes(interpreter);
-    return out;
-  }
-  Interpreter& interpreter() { return host_.interpreter(); }
-
- private:
-  host::LoadedModel model_;
-  MutableOpResolver<8> resolver_;
-  host::HostInterpreter host_;
+// Only the kernels these models use.
+const testing::KernelList kKernels = {
+    {BuiltinOp::kSvdf, &svdf()},
+    {BuiltinOp::kUnidirectionalSequenceLstm, &unidirectional_sequence_lstm()},
+    {BuiltinOp::kFullyConnected, &fully_connected()},
+    {BuiltinOp::kReshape, &reshape()},
+    {BuiltinOp::kSoftmax, &softmax()},
+    {BuiltinOp::kQuantize, &quantize()},
+    {BuiltinOp::kLogistic, &logistic()},
 };
+
+// One invoke with every input filled by the LCG from `seed`.
+Outputs invoke_lcg(testing::ModelSession& model, uint32_t seed) {
+  Outputs out;
+  Interpreter& interpreter = model.interpreter();
+  for (int i = 0; i < interpreter.num_inputs(); ++i) {
+    out.status = fill_lcg(interpreter.input(i), seed);
+    if (!out.status.is_ok()) return out;
+  }
+  out.status = interpreter.invoke();
+  if (out.status.is_ok()) out.bytes = host::output_bytes(interpreter);
+  return out;
+}
 
 void expect_golden(const std::string& dir, const std::string& stem) {
   EI_REQUIRE_SHARED_DIR(shared);
-  RecurrentModel model;
-  const Status status = model.open(shared / "models" / dir / (stem + ".tflite"));
+  testing::ModelSession model;
+  const Status status = model.open_file((shared / "models" / dir / (stem + ".tflite")).string(), kKernels);
   ASSERT_TRUE(status.is_ok()) << status.message();
-  const Outputs first = model.invoke_lcg(12345);
+  const Outputs first = invoke_lcg(model, 12345);
   ASSERT_TRUE(first.status.is_ok()) << first.status.message();
   const std::vector<uint8_t> golden =
       testing::read_bytes(shared / "golden" / "tflm" / (stem + ".seed12345.bin"));
@@ -67,10 +57,10 @@ void expect_golden(const std::string& dir, const std::string& stem) {
     ASSERT_EQ(first.bytes[i], golden[i]) << stem << ": first differing byte " << i;
   }
   // The state carries over to a second invoke; reset_state() brings back the first result.
-  const Outputs second = model.invoke_lcg(12345);
+  const Outputs second = invoke_lcg(model, 12345);
   ASSERT_TRUE(second.status.is_ok());
   ASSERT_TRUE(model.interpreter().reset_state().is_ok());
-  const Outputs again = model.invoke_lcg(12345);
+  const Outputs again = invoke_lcg(model, 12345);
   ASSERT_TRUE(again.status.is_ok());
   EXPECT_EQ(again.bytes, golden);
 }
@@ -91,13 +81,14 @@ TEST(RecurrentModels, TrainedLstmInt8MatchesTflm) {
 // No TFLM goldens for these: they must allocate, run, and give the same bytes when run again from a reset.
 void expect_runs(const std::string& stem) {
   EI_REQUIRE_SHARED_DIR(shared);
-  RecurrentModel model;
-  const Status status = model.open(shared / "models" / "extra" / (stem + ".tflite"));
+  testing::ModelSession model;
+  const Status status =
+      model.open_file((shared / "models" / "extra" / (stem + ".tflite")).string(), kKernels);
   ASSERT_TRUE(status.is_ok()) << status.message();
-  const Outputs first = model.invoke_lcg(7);
+  const Outputs first = invoke_lcg(model, 7);
   ASSERT_TRUE(first.status.is_ok()) << first.status.message();
   ASSERT_TRUE(model.interpreter().reset_state().is_ok());
-  EXPECT_EQ(model.invoke_lcg(7).bytes, first.bytes);
+  EXPECT_EQ(invoke_lcg(model, 7).bytes, first.bytes);
 }
 
 TEST(RecurrentModels, MicroSpeechLstmRuns) {

@@ -6,26 +6,16 @@
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/shape_ops_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::values_of;
 
-Shape make_shape(std::initializer_list<int32_t> dims) {
-  Shape shape;
-  for (int32_t d : dims) shape.dims[shape.rank++] = d;
-  return shape;
-}
-
-const testing::KernelList kKernels = {{BuiltinOp::kReshape, &reference::reshape()},
-                                      {BuiltinOp::kSqueeze, &reference::squeeze()},
-                                      {BuiltinOp::kExpandDims, &reference::expand_dims()}};
+const KernelList kKernels = {{BuiltinOp::kReshape, &reference::reshape()},
+                             {BuiltinOp::kSqueeze, &reference::squeeze()},
+                             {BuiltinOp::kExpandDims, &reference::expand_dims()}};
 
 TEST(SqueezeShape, AllOnesOrListed) {
   Shape out;
@@ -183,4 +173,4 @@ TEST(ExpandDimsErrors, BadAxisOrShape) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -6,17 +6,13 @@
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/shape_ops_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
 using reference::ResizeNearestNeighborParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::values_of;
 
 std::vector<int32_t> indices(int32_t in, int32_t out, bool align_corners, bool half_pixel_centers) {
   ResizeNearestNeighborParams params;
@@ -79,8 +75,7 @@ std::vector<uint8_t> resize_model(DataType type, std::vector<int32_t> in_shape, 
   return b.finish();
 }
 
-const testing::KernelList kKernels = {
-    {BuiltinOp::kResizeNearestNeighbor, &reference::resize_nearest_neighbor()}};
+const KernelList kKernels = {{BuiltinOp::kResizeNearestNeighbor, &reference::resize_nearest_neighbor()}};
 
 TEST(ResizeNearestNeighbor, Int8UpsampleTwoBatches) {
   // Width 2 -> 3 (columns 0, 0, 1), height 1 -> 2 (rows 0, 0).
@@ -125,4 +120,4 @@ TEST(ResizeNearestNeighborErrors, BadModels) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

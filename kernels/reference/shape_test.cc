@@ -6,16 +6,12 @@
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/shape_ops_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::values_of;
 
 TEST(ShapeValues, Int32AndInt64) {
   Shape shape;
@@ -45,7 +41,7 @@ std::vector<uint8_t> shape_model(DataType in_type, std::vector<int32_t> in_shape
   return b.finish();
 }
 
-const testing::KernelList kKernels = {{BuiltinOp::kShape, &reference::shape()}};
+const KernelList kKernels = {{BuiltinOp::kShape, &reference::shape()}};
 
 TEST(ShapeOp, Int32Output) {
   auto r =
@@ -80,4 +76,4 @@ TEST(ShapeOpErrors, BadOutput) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

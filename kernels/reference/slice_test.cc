@@ -2,43 +2,28 @@
 
 #include <gtest/gtest.h>
 
-#include <numeric>
 #include <vector>
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/shape_ops_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::values_of;
 
-Shape make_shape(const std::vector<int32_t>& dims) {
-  Shape shape;
-  for (int32_t d : dims) shape.dims[shape.rank++] = d;
-  return shape;
-}
-
+// Slices 0, 1, 2, ... of `dims` with the pure functions.
 std::vector<int32_t> slice_iota(const std::vector<int32_t>& dims, const std::vector<int64_t>& begin,
                                 const std::vector<int64_t>& size,
                                 const std::vector<int32_t>& expected_shape) {
-  const Shape input = make_shape(dims);
-  std::vector<int32_t> in(static_cast<size_t>(input.num_elements()));
-  std::iota(in.begin(), in.end(), 0);
-  Shape output;
-  StridedCopy plan;
-  const Status status =
-      reference::slice_plan(input, begin.data(), size.data(), static_cast<int>(begin.size()), &output, &plan);
-  EXPECT_TRUE(status.is_ok()) << status.message();
-  EXPECT_EQ(output, make_shape(expected_shape));
-  std::vector<int32_t> out(static_cast<size_t>(output.num_elements()), -1);
-  strided_copy(plan, 4, in.data(), out.data());
-  return out;
+  return copy_iota(
+      make_shape(dims),
+      [&](const Shape& input, Shape* output, StridedCopy* plan) {
+        return reference::slice_plan(input, begin.data(), size.data(), static_cast<int>(begin.size()), output,
+                                     plan);
+      },
+      expected_shape);
 }
 
 TEST(SlicePlan, BoxesAndMinusOne) {
@@ -84,7 +69,7 @@ std::vector<uint8_t> slice_model(DataType type, std::vector<int32_t> in_shape, s
   return b.finish();
 }
 
-const testing::KernelList kKernels = {{BuiltinOp::kSlice, &reference::slice()}};
+const KernelList kKernels = {{BuiltinOp::kSlice, &reference::slice()}};
 
 TEST(Slice, FloatInt32Indices) {
   auto r = run_model(slice_model(DataType::kFloat32, {2, 3}, {0, 1}, {2, -1}, {2, 2}, DataType::kInt32),
@@ -151,4 +136,4 @@ TEST(SliceErrors, BadParameters) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

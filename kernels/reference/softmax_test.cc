@@ -6,19 +6,12 @@
 #include <vector>
 
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/activations_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::QuantParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::lcg_values;
-using testing::run_model;
-using testing::single_op_model;
-using testing::TensorSpec;
-using testing::values_of;
 
 // Double-precision softmax of one row.
 std::vector<double> softmax_exact(const std::vector<double>& x, double beta) {
@@ -145,7 +138,7 @@ TEST(SoftmaxFunction, Int16TracksFloat) {
 }
 
 std::vector<uint8_t> softmax_model(const TensorSpec& in, const TensorSpec& out, float beta) {
-  return single_op_model(BuiltinOp::kSoftmax, in, out, tflite::BuiltinOptions::SoftmaxOptions,
+  return single_op_model(BuiltinOp::kSoftmax, {in}, out, tflite::BuiltinOptions::SoftmaxOptions,
                          [beta](flatbuffers::FlatBufferBuilder& fbb) {
                            return tflite::CreateSoftmaxOptions(fbb, beta).Union();
                          });
@@ -154,10 +147,7 @@ std::vector<uint8_t> softmax_model(const TensorSpec& in, const TensorSpec& out, 
 template <class Out, class In>
 std::vector<Out> run_softmax(const TensorSpec& in, const TensorSpec& out, float beta,
                              const std::vector<In>& input) {
-  const auto result = run_model(softmax_model(in, out, beta), {{BuiltinOp::kSoftmax, &reference::softmax()}},
-                                {bytes_of(input)});
-  EXPECT_TRUE(result.status.is_ok()) << result.status.message();
-  return result.status.is_ok() ? values_of<Out>(result.outputs[0]) : std::vector<Out>{};
+  return run_values<Out>(softmax_model(in, out, beta), {{BuiltinOp::kSoftmax, &reference::softmax()}}, input);
 }
 
 TEST(SoftmaxKernel, AllTypeCombinationsAndShapes) {
@@ -227,4 +217,4 @@ TEST(SoftmaxKernel, RejectsBadOutputs) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

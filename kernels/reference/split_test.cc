@@ -6,22 +6,12 @@
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/shape_ops_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::values_of;
-
-Shape make_shape(const std::vector<int32_t>& dims) {
-  Shape shape;
-  for (int32_t d : dims) shape.dims[shape.rank++] = d;
-  return shape;
-}
 
 TEST(SplitShape, DividesEvenly) {
   Shape out;
@@ -55,7 +45,7 @@ std::vector<uint8_t> split_model(DataType type, std::vector<int32_t> in_shape, i
   return b.finish();
 }
 
-const testing::KernelList kKernels = {{BuiltinOp::kSplit, &reference::split()}};
+const KernelList kKernels = {{BuiltinOp::kSplit, &reference::split()}};
 
 TEST(Split, FloatLastAxis) {
   auto r = run_model(split_model(DataType::kFloat32, {2, 4}, -1, 2, {2, 2}, 2), kKernels,
@@ -102,4 +92,4 @@ TEST(SplitErrors, BadModels) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -3,31 +3,20 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <numeric>
 #include <string>
 #include <vector>
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/shape_ops_test_util.h"
 #include "tests/support/shared_data.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
 using compiler::QuantParams;
 using reference::StridedSliceParams;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::values_of;
-
-Shape make_shape(const std::vector<int32_t>& dims) {
-  Shape shape;
-  for (int32_t d : dims) shape.dims[shape.rank++] = d;
-  return shape;
-}
 
 struct Spec {
   std::vector<int64_t> begin, end, strides;
@@ -55,19 +44,12 @@ struct Spec {
 // Slices 0, 1, 2, ... of `input_dims` with `spec` through the pure functions; checks the shape.
 std::vector<int32_t> slice_iota(const std::vector<int32_t>& input_dims, const Spec& spec,
                                 const std::vector<int32_t>& expected_shape) {
-  const Shape input_shape = make_shape(input_dims);
-  std::vector<int32_t> input(static_cast<size_t>(input_shape.num_elements()));
-  std::iota(input.begin(), input.end(), 0);
-  Shape output_shape;
-  StridedCopy plan;
-  const Status status = reference::strided_slice_plan(spec.params(), input_shape, &output_shape, &plan);
-  EXPECT_TRUE(status.is_ok()) << status.message();
-  if (!status.is_ok()) return {};
-  EXPECT_EQ(output_shape, make_shape(expected_shape));
-  EXPECT_TRUE(strided_copy_in_bounds(plan, input_shape.num_elements(), output_shape.num_elements()));
-  std::vector<int32_t> output(static_cast<size_t>(output_shape.num_elements()), -1);
-  strided_copy(plan, sizeof(int32_t), input.data(), output.data());
-  return output;
+  return copy_iota(
+      make_shape(input_dims),
+      [&](const Shape& input, Shape* output, StridedCopy* plan) {
+        return reference::strided_slice_plan(spec.params(), input, output, plan);
+      },
+      expected_shape);
 }
 
 StatusCode plan_error(const std::vector<int32_t>& input_dims, const Spec& spec) {
@@ -212,7 +194,7 @@ struct SliceModel {
   }
 };
 
-testing::RunResult run_slice(const SliceModel& m, const std::vector<uint8_t>& input) {
+RunResult run_slice(const SliceModel& m, const std::vector<uint8_t>& input) {
   return run_model(m.build(), {{BuiltinOp::kStridedSlice, &reference::strided_slice()}}, {input});
 }
 
@@ -297,24 +279,10 @@ TEST(StridedSliceErrors, EntryCountsDiffer) {
 // The int16 STRIDED_SLICE cases of TFLM's SEANet conformance suite must match their goldens exactly.
 TEST(StridedSliceConformance, SeanetInt16) {
   EI_REQUIRE_SHARED_DIR(shared);
-  const std::filesystem::path dir = shared / "conformance" / "seanet" / "strided_slice";
-  int cases = 0;
-  for (int i = 0; std::filesystem::exists(dir / ("strided_slice" + std::to_string(i) + ".tflite")); ++i) {
-    const std::string stem = "strided_slice" + std::to_string(i);
-    SCOPED_TRACE(stem);
-    std::vector<int16_t> input, golden;
-    for (int64_t v : testing::read_csv_integers(dir / (stem + "_input0_int16.csv")))
-      input.push_back(static_cast<int16_t>(v));
-    for (int64_t v : testing::read_csv_integers(dir / (stem + "_golden_int16.csv")))
-      golden.push_back(static_cast<int16_t>(v));
-    auto r = run_model(testing::read_bytes(dir / (stem + ".tflite")),
-                       {{BuiltinOp::kStridedSlice, &reference::strided_slice()}}, {bytes_of(input)});
-    ASSERT_TRUE(r.status.is_ok()) << r.status.message();
-    EXPECT_EQ(values_of<int16_t>(r.outputs[0]), golden);
-    ++cases;
-  }
-  EXPECT_EQ(cases, 34);
+  EXPECT_EQ(expect_seanet_cases(shared / "conformance" / "seanet" / "strided_slice", "strided_slice",
+                                {{BuiltinOp::kStridedSlice, &reference::strided_slice()}}),
+            34);
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

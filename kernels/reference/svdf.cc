@@ -6,14 +6,11 @@
 
 #include "edgeinfer/kernels.h"
 #include "edgeinfer/schema/tflite_generated.h"
-#include "kernels/common/fixed_point.h"
 #include "kernels/common/op_checks.h"
 
 namespace edgeinfer {
 namespace reference {
 namespace {
-
-using fixed_point::wrapping_add;
 
 // Drops the oldest element of the whole state buffer; the last column of every filter is rewritten by
 // the feature matmul right after, so shifting across filter boundaries is harmless (TFLM does the same).
@@ -36,10 +33,44 @@ float apply_activation(FusedActivation activation, float x) {
   return 0.0f;
 }
 
-template <class T>
-void svdf_integer(const SvdfDims& dims, const SvdfQuantParams& params, const int8_t* input,
-                  const int8_t* weights_feature, const T* weights_time, const int32_t* bias, T* state,
-                  int32_t* scratch, int32_t* scratch_output, int8_t* output) {
+// Float arithmetic of the SVDF steps, in TFLM's operation order.
+struct FloatArithmetic {
+  float feature(float acc, float weight, float input) const { return acc + weight * input; }
+  float to_state(float acc) const { return acc; }
+  float time(float acc, float weight, float state) const { return acc + weight * state; }
+  float add(float a, float b) const { return a + b; }
+};
+
+// Integer arithmetic of the SVDF steps: int32 accumulators that wrap as TFLM's do, states of type State.
+template <class State>
+struct IntegerArithmetic {
+  const SvdfQuantParams& params;
+
+  int32_t feature(int32_t acc, int8_t weight, int8_t input) const {
+    return wrapping_add(
+        acc, static_cast<int32_t>(weight) * (static_cast<int32_t>(input) - params.input_zero_point));
+  }
+  State to_state(int32_t acc) const {
+    acc = multiply_by_quantized_multiplier(acc, params.feature_multiplier, params.feature_shift);
+    acc = clamp_int(acc, std::numeric_limits<State>::min(), std::numeric_limits<State>::max());
+    // TFLM adds the state zero point after the clamp and narrows without saturating (for int8 states
+    // with a nonzero zero point the sum can wrap); kept for exactness.
+    return static_cast<State>(params.state_zero_point + acc);
+  }
+  int32_t time(int32_t acc, State weight, State state) const {
+    return wrapping_add(
+        acc, static_cast<int32_t>(weight) * (static_cast<int32_t>(state) - params.state_zero_point));
+  }
+  int32_t add(int32_t a, int32_t b) const { return wrapping_add(a, b); }
+};
+
+// The steps float and quantized SVDF share, with `arithmetic`'s operations: shift the state, write the
+// feature matmul into its newest column, convolve each filter's memory with its time weights (into
+// `scratch`), then add the bias and the sum over each unit's `rank` filters (into `sums`).
+template <class Arithmetic, class In, class State, class Acc>
+void svdf_accumulate(const SvdfDims& dims, const Arithmetic& arithmetic, const In* input,
+                     const In* weights_feature, const State* weights_time, const Acc* bias, State* state,
+                     Acc* scratch, Acc* sums) {
   const int batch = dims.batch;
   const int input_size = dims.input_size;
   const int num_filters = dims.num_filters;
@@ -50,57 +81,49 @@ void svdf_integer(const SvdfDims& dims, const SvdfQuantParams& params, const int
 
   shift_state_left(dims, state);
 
-  // Feature matmul into the newest column of the state.
-  const int32_t state_min = std::numeric_limits<T>::min();
-  const int32_t state_max = std::numeric_limits<T>::max();
   for (int b = 0; b < batch; ++b) {
-    const int8_t* input_row = input + static_cast<int64_t>(b) * input_size;
+    const In* input_row = input + static_cast<int64_t>(b) * input_size;
     for (int f = 0; f < num_filters; ++f) {
-      const int8_t* weights_row = weights_feature + static_cast<int64_t>(f) * input_size;
-      int32_t acc = 0;
-      for (int c = 0; c < input_size; ++c) {
-        acc = wrapping_add(acc, static_cast<int32_t>(weights_row[c]) *
-                                    (static_cast<int32_t>(input_row[c]) - params.input_zero_point));
-      }
-      acc = multiply_by_quantized_multiplier(acc, params.feature_multiplier, params.feature_shift);
-      acc = clamp_int(acc, state_min, state_max);
-      // TFLM adds the state zero point after the clamp and narrows without saturating (for int8 states
-      // with a nonzero zero point the sum can wrap); kept for exactness.
-      state[b * state_per_batch + static_cast<int64_t>(f) * memory + (memory - 1)] =
-          static_cast<T>(params.state_zero_point + acc);
+      const In* weights_row = weights_feature + static_cast<int64_t>(f) * input_size;
+      Acc acc = 0;
+      for (int c = 0; c < input_size; ++c) acc = arithmetic.feature(acc, weights_row[c], input_row[c]);
+      state[b * state_per_batch + static_cast<int64_t>(f) * memory + (memory - 1)] = arithmetic.to_state(acc);
     }
   }
 
-  // Time convolution: one dot product of each filter's memory with its time weights.
   for (int b = 0; b < batch; ++b) {
-    const T* state_batch = state + b * state_per_batch;
-    int32_t* scratch_batch = scratch + static_cast<int64_t>(b) * num_filters;
+    const State* state_batch = state + b * state_per_batch;
+    Acc* scratch_batch = scratch + static_cast<int64_t>(b) * num_filters;
     for (int f = 0; f < num_filters; ++f) {
-      const T* time_row = weights_time + static_cast<int64_t>(f) * memory;
-      const T* state_row = state_batch + static_cast<int64_t>(f) * memory;
-      int32_t acc = 0;
-      for (int m = 0; m < memory; ++m) {
-        acc = wrapping_add(acc, static_cast<int32_t>(time_row[m]) *
-                                    (static_cast<int32_t>(state_row[m]) - params.state_zero_point));
-      }
+      const State* time_row = weights_time + static_cast<int64_t>(f) * memory;
+      const State* state_row = state_batch + static_cast<int64_t>(f) * memory;
+      Acc acc = 0;
+      for (int m = 0; m < memory; ++m) acc = arithmetic.time(acc, time_row[m], state_row[m]);
       scratch_batch[f] = acc;
     }
   }
 
-  // Bias, then the sum over each unit's `rank` filters.
   for (int b = 0; b < batch; ++b) {
-    int32_t* out_batch = scratch_output + static_cast<int64_t>(b) * num_units;
-    for (int u = 0; u < num_units; ++u) out_batch[u] = bias != nullptr ? bias[u] : 0;
+    Acc* sums_batch = sums + static_cast<int64_t>(b) * num_units;
+    for (int u = 0; u < num_units; ++u) sums_batch[u] = bias != nullptr ? bias[u] : Acc{0};
   }
   for (int b = 0; b < batch; ++b) {
-    int32_t* out_batch = scratch_output + static_cast<int64_t>(b) * num_units;
-    const int32_t* scratch_batch = scratch + static_cast<int64_t>(b) * num_filters;
+    Acc* sums_batch = sums + static_cast<int64_t>(b) * num_units;
+    const Acc* scratch_batch = scratch + static_cast<int64_t>(b) * num_filters;
     for (int u = 0; u < num_units; ++u) {
-      for (int r = 0; r < rank; ++r) out_batch[u] = wrapping_add(out_batch[u], scratch_batch[u * rank + r]);
+      for (int r = 0; r < rank; ++r)
+        sums_batch[u] = arithmetic.add(sums_batch[u], scratch_batch[u * rank + r]);
     }
   }
+}
 
-  const int64_t output_count = static_cast<int64_t>(batch) * num_units;
+template <class T>
+void svdf_integer(const SvdfDims& dims, const SvdfQuantParams& params, const int8_t* input,
+                  const int8_t* weights_feature, const T* weights_time, const int32_t* bias, T* state,
+                  int32_t* scratch, int32_t* scratch_output, int8_t* output) {
+  svdf_accumulate(dims, IntegerArithmetic<T>{params}, input, weights_feature, weights_time, bias, state,
+                  scratch, scratch_output);
+  const int64_t output_count = static_cast<int64_t>(dims.batch) * dims.num_units;
   for (int64_t i = 0; i < output_count; ++i) {
     const int32_t scaled =
         multiply_by_quantized_multiplier(scratch_output[i], params.time_multiplier, params.time_shift) +
@@ -114,51 +137,9 @@ void svdf_integer(const SvdfDims& dims, const SvdfQuantParams& params, const int
 void svdf_float(const SvdfDims& dims, FusedActivation activation, const float* input,
                 const float* weights_feature, const float* weights_time, const float* bias, float* state,
                 float* scratch, float* output) {
-  const int batch = dims.batch;
-  const int input_size = dims.input_size;
-  const int num_filters = dims.num_filters;
-  const int num_units = dims.num_units;
-  const int rank = dims.rank;
-  const int memory = dims.memory_size;
-  const int64_t state_per_batch = static_cast<int64_t>(num_filters) * memory;
-
-  shift_state_left(dims, state);
-
-  for (int b = 0; b < batch; ++b) {
-    const float* input_row = input + static_cast<int64_t>(b) * input_size;
-    for (int f = 0; f < num_filters; ++f) {
-      const float* weights_row = weights_feature + static_cast<int64_t>(f) * input_size;
-      float acc = 0.0f;
-      for (int c = 0; c < input_size; ++c) acc += weights_row[c] * input_row[c];
-      state[b * state_per_batch + static_cast<int64_t>(f) * memory + (memory - 1)] = acc;
-    }
-  }
-
-  for (int b = 0; b < batch; ++b) {
-    const float* state_batch = state + b * state_per_batch;
-    float* scratch_batch = scratch + static_cast<int64_t>(b) * num_filters;
-    for (int f = 0; f < num_filters; ++f) {
-      const float* time_row = weights_time + static_cast<int64_t>(f) * memory;
-      const float* state_row = state_batch + static_cast<int64_t>(f) * memory;
-      float acc = 0.0f;
-      for (int m = 0; m < memory; ++m) acc += time_row[m] * state_row[m];
-      scratch_batch[f] = acc;
-    }
-  }
-
-  for (int b = 0; b < batch; ++b) {
-    float* out_batch = output + static_cast<int64_t>(b) * num_units;
-    for (int u = 0; u < num_units; ++u) out_batch[u] = bias != nullptr ? bias[u] : 0.0f;
-  }
-  for (int b = 0; b < batch; ++b) {
-    float* out_batch = output + static_cast<int64_t>(b) * num_units;
-    const float* scratch_batch = scratch + static_cast<int64_t>(b) * num_filters;
-    for (int u = 0; u < num_units; ++u) {
-      for (int r = 0; r < rank; ++r) out_batch[u] += scratch_batch[u * rank + r];
-    }
-  }
-
-  const int64_t output_count = static_cast<int64_t>(batch) * num_units;
+  svdf_accumulate(dims, FloatArithmetic{}, input, weights_feature, weights_time, bias, state, scratch,
+                  output);
+  const int64_t output_count = static_cast<int64_t>(dims.batch) * dims.num_units;
   for (int64_t i = 0; i < output_count; ++i) output[i] = apply_activation(activation, output[i]);
 }
 

@@ -8,14 +8,16 @@
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
 #include "edgeinfer/schema/tflite_generated.h"
-#include "kernels/reference/recurrent_test_util.h"
+#include "tests/support/single_op.h"
 
 namespace edgeinfer::reference {
 namespace {
 
 using compiler::ModelBuilder;
 using compiler::QuantParams;
-using testing::RecurrentSession;
+using testing::ModelSession;
+
+const testing::KernelList kKernels = {{BuiltinOp::kSvdf, &svdf()}};
 
 // ---- Pure functions, hand-checked ----
 
@@ -201,18 +203,16 @@ std::vector<uint8_t> int8_svdf_model(const SvdfCase& c, const SvdfScales& s,
 
 TEST(SvdfKernel, FloatModelMatchesPureFunction) {
   const SvdfCase c{2, 5, 6, 2, 4, true};
-  const auto wf = testing::random_floats(30, -1, 1, 1);
-  const auto wt = testing::random_floats(24, -1, 1, 2);
-  const auto bias = testing::random_floats(3, -1, 1, 3);
-  RecurrentSession session;
-  ASSERT_TRUE(session
-                  .open(float_svdf_model(c, wf, wt, bias, tflite::ActivationFunctionType::RELU6),
-                        BuiltinOp::kSvdf, svdf())
+  const auto wf = testing::lcg_floats(30, -1, 1, 1);
+  const auto wt = testing::lcg_floats(24, -1, 1, 2);
+  const auto bias = testing::lcg_floats(3, -1, 1, 3);
+  ModelSession session;
+  ASSERT_TRUE(session.open(float_svdf_model(c, wf, wt, bias, tflite::ActivationFunctionType::RELU6), kKernels)
                   .is_ok());
   SvdfDims dims{2, 5, 6, 3, 2, 4};
   std::vector<float> state(2 * 6 * 4, 0.0f), scratch(12), expected(6);
   for (uint32_t step = 0; step < 6; ++step) {
-    const auto input = testing::random_floats(10, -2, 2, 100 + step);
+    const auto input = testing::lcg_floats(10, -2, 2, 100 + step);
     svdf_float(dims, FusedActivation::kRelu6, input.data(), wf.data(), wt.data(), bias.data(), state.data(),
                scratch.data(), expected.data());
     session.set_input(0, input);
@@ -223,11 +223,11 @@ TEST(SvdfKernel, FloatModelMatchesPureFunction) {
 
 TEST(SvdfKernel, FloatWithoutBias) {
   const SvdfCase c{1, 3, 2, 1, 2, false};
-  RecurrentSession session;
+  ModelSession session;
   ASSERT_TRUE(session
                   .open(float_svdf_model(c, {1, 0, 0, 0, 1, 0}, {1, 1, 1, 1}, {},
                                          tflite::ActivationFunctionType::NONE),
-                        BuiltinOp::kSvdf, svdf())
+                        kKernels)
                   .is_ok());
   session.set_input<float>(0, {1, 2, 3});
   ASSERT_TRUE(session.interpreter().invoke().is_ok());
@@ -243,9 +243,9 @@ TEST(SvdfKernel, FloatWithoutBias) {
 template <class StateT>
 void check_int8_against_float(const SvdfCase& c, uint32_t seed) {
   const int units = c.num_filters / c.rank;
-  const auto wf_f = testing::random_floats(c.num_filters * c.input_size, -1, 1, seed);
-  const auto wt_f = testing::random_floats(c.num_filters * c.memory, -1, 1, seed + 1);
-  const auto bias_f = testing::random_floats(units, -0.5f, 0.5f, seed + 2);
+  const auto wf_f = testing::lcg_floats(c.num_filters * c.input_size, -1, 1, seed);
+  const auto wt_f = testing::lcg_floats(c.num_filters * c.memory, -1, 1, seed + 1);
+  const auto bias_f = testing::lcg_floats(units, -0.5f, 0.5f, seed + 2);
   constexpr float kStateMax = sizeof(StateT) == 2 ? 32767.0f : 127.0f;
 
   SvdfScales s;
@@ -267,9 +267,8 @@ void check_int8_against_float(const SvdfCase& c, uint32_t seed) {
   const auto wt_d = testing::dequantize_values(wt_q, s.time, 0);
   const auto bias_d = testing::dequantize_values(bias_q, bias_scale, 0);
 
-  RecurrentSession session;
-  const Status status =
-      session.open(int8_svdf_model<StateT>(c, s, wf_q, wt_q, bias_q), BuiltinOp::kSvdf, svdf());
+  ModelSession session;
+  const Status status = session.open(int8_svdf_model<StateT>(c, s, wf_q, wt_q, bias_q), kKernels);
   ASSERT_TRUE(status.is_ok()) << status.message();
 
   SvdfDims dims{c.batch, c.input_size, c.num_filters, units, c.rank, c.memory};
@@ -278,7 +277,7 @@ void check_int8_against_float(const SvdfCase& c, uint32_t seed) {
   std::vector<float> scratch(c.batch * c.num_filters), expected(c.batch * units);
   for (int step = 0; step < 2 * c.memory + 1; ++step) {
     const auto input_q = testing::quantize_values<int8_t>(
-        testing::random_floats(c.batch * c.input_size, -1, 1, seed * 7 + step), s.input, s.input_zp);
+        testing::lcg_floats(c.batch * c.input_size, -1, 1, seed * 7 + step), s.input, s.input_zp);
     const auto input_d = testing::dequantize_values(input_q, s.input, s.input_zp);
     svdf_float(dims, FusedActivation::kNone, input_d.data(), wf_d.data(), wt_d.data(), bias_d.data(),
                state.data(), scratch.data(), expected.data());
@@ -314,11 +313,9 @@ TEST(SvdfKernel, Int8WithInt8StateTracksFloat) {
 TEST(SvdfKernel, Int8ModelMatchesHandCheckedValues) {
   const SvdfCase c{1, 2, 2, 1, 2, true};
   SvdfScales s{0.5f, 0.5f, 0.5f, 0.25f, 0.125f, 1, 0, -3};
-  RecurrentSession session;
-  ASSERT_TRUE(session
-                  .open(int8_svdf_model<int16_t>(c, s, {2, -1, 1, 3}, {1, 2, -3, 4}, {10, -5}),
-                        BuiltinOp::kSvdf, svdf())
-                  .is_ok());
+  ModelSession session;
+  ASSERT_TRUE(
+      session.open(int8_svdf_model<int16_t>(c, s, {2, -1, 1, 3}, {1, 2, -3, 4}, {10, -5}), kKernels).is_ok());
   session.set_input<int8_t>(0, {5, -2});
   ASSERT_TRUE(session.interpreter().invoke().is_ok());
   EXPECT_EQ(session.output<int8_t>(0), (std::vector<int8_t>{29, -28}));
@@ -335,14 +332,11 @@ TEST(SvdfKernel, Int8ModelMatchesHandCheckedValues) {
 // ---- Validation ----
 
 Status prepare_status(const std::vector<uint8_t>& model) {
-  RecurrentSession session;
-  return session.open(model, BuiltinOp::kSvdf, svdf());
+  return testing::allocate_status(model, kKernels);
 }
 
 void expect_prepare_error(ModelBuilder& b, StatusCode code, const char* text) {
-  const Status status = prepare_status(b.finish());
-  EXPECT_EQ(status.code(), code) << status.message();
-  EXPECT_NE(std::strstr(status.message(), text), nullptr) << status.message();
+  testing::expect_error(prepare_status(b.finish()), code, text);
 }
 
 // A float SVDF whose parts the tests then break one at a time.

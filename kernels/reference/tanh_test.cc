@@ -5,21 +5,12 @@
 
 #include "edgeinfer/kernels.h"
 #include "kernels/reference/activation_functions.h"
-#include "kernels/reference/activations_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::QuantParams;
-using testing::bytes_of;
-using testing::dequantize_value;
-using testing::expect_error;
-using testing::lcg_values;
-using testing::run_model;
-using testing::single_op_model;
-using testing::sweep_values;
-using testing::TensorSpec;
-using testing::values_of;
 
 TEST(TanhFunction, Int16HandComputed) {
   // Scale 2^-12: multiplier 0 means 3; table index = 3x / 256 (sigmoid(2 * 1) at index 48).
@@ -77,14 +68,6 @@ TEST(TanhFunction, Int8TracksFloatWithinOneStep) {
   }
 }
 
-template <class T>
-std::vector<T> run_tanh(const TensorSpec& in, const TensorSpec& out, const std::vector<T>& input) {
-  const auto model = single_op_model(BuiltinOp::kTanh, in, out);
-  const auto result = run_model(model, {{BuiltinOp::kTanh, &reference::tanh()}}, {bytes_of(input)});
-  EXPECT_TRUE(result.status.is_ok()) << result.status.message();
-  return result.status.is_ok() ? values_of<T>(result.outputs[0]) : std::vector<T>{};
-}
-
 TEST(TanhKernel, AllTypesMatchThePureFunctions) {
   const auto f = lcg_values<float>(90, 5);
   std::vector<float> x(f.size());
@@ -93,15 +76,18 @@ TEST(TanhKernel, AllTypesMatchThePureFunctions) {
     x[i] = f[i] * 6;
     expected[i] = std::tanh(x[i]);
   }
-  EXPECT_EQ(run_tanh<float>({DataType::kFloat32, {90}, {}}, {DataType::kFloat32, {90}, {}}, x), expected);
+  EXPECT_EQ(run_single_op<float>(BuiltinOp::kTanh, reference::tanh(), {DataType::kFloat32, {90}, {}},
+                                 {DataType::kFloat32, {90}, {}}, x),
+            expected);
 
   const auto in8 = sweep_values<int8_t>(256);
   reference::SigmoidInt8Params p;
   ASSERT_TRUE(reference::sigmoid_int8_params(0.03f, -4, &p).is_ok());
   std::vector<int8_t> expected8(256);
   reference::tanh_int8(p, 256, in8.data(), expected8.data());
-  EXPECT_EQ(run_tanh<int8_t>({DataType::kInt8, {4, 64}, QuantParams::per_tensor(0.03f, -4)},
-                             {DataType::kInt8, {4, 64}, QuantParams::per_tensor(1.0f / 128, 0)}, in8),
+  EXPECT_EQ(run_single_op<int8_t>(BuiltinOp::kTanh, reference::tanh(),
+                                  {DataType::kInt8, {4, 64}, QuantParams::per_tensor(0.03f, -4)},
+                                  {DataType::kInt8, {4, 64}, QuantParams::per_tensor(1.0f / 128, 0)}, in8),
             expected8);
 
   const auto in16 = lcg_values<int16_t>(300, 8);
@@ -112,26 +98,28 @@ TEST(TanhKernel, AllTypesMatchThePureFunctions) {
         reference::sigmoid_int16_params(true, scale, 0, 1.0f / 32768, 0, &multiplier, &shift).is_ok());
     std::vector<int16_t> expected16(in16.size());
     reference::tanh_int16(multiplier, shift, in16.size(), in16.data(), expected16.data());
-    EXPECT_EQ(run_tanh<int16_t>({DataType::kInt16, {3, 100}, QuantParams::per_tensor(scale, 0)},
-                                {DataType::kInt16, {3, 100}, QuantParams::per_tensor(1.0f / 32768, 0)}, in16),
-              expected16);
+    EXPECT_EQ(
+        run_single_op<int16_t>(BuiltinOp::kTanh, reference::tanh(),
+                               {DataType::kInt16, {3, 100}, QuantParams::per_tensor(scale, 0)},
+                               {DataType::kInt16, {3, 100}, QuantParams::per_tensor(1.0f / 32768, 0)}, in16),
+        expected16);
   }
 }
 
 TEST(TanhKernel, RejectsUnsupportedQuantization) {
   const std::vector<uint8_t> in(8);
-  auto model = single_op_model(BuiltinOp::kTanh, {DataType::kInt8, {8}, QuantParams::per_tensor(0.1f, 0)},
+  auto model = single_op_model(BuiltinOp::kTanh, {{DataType::kInt8, {8}, QuantParams::per_tensor(0.1f, 0)}},
                                {DataType::kInt8, {8}, QuantParams::per_tensor(1.0f / 128, 5)});
   expect_error(run_model(model, {{BuiltinOp::kTanh, &reference::tanh()}}, {in}), StatusCode::kUnsupported,
                "zero point");
-  model = single_op_model(BuiltinOp::kTanh, {DataType::kInt16, {4}, QuantParams::per_tensor(0.001f, 0)},
+  model = single_op_model(BuiltinOp::kTanh, {{DataType::kInt16, {4}, QuantParams::per_tensor(0.001f, 0)}},
                           {DataType::kInt16, {4}, QuantParams::per_tensor(0.001f, 0)});
   expect_error(run_model(model, {{BuiltinOp::kTanh, &reference::tanh()}}, {in}), StatusCode::kUnsupported,
                "2^-15");
-  model = single_op_model(BuiltinOp::kTanh, {DataType::kInt16, {4}, {}}, {DataType::kInt16, {4}, {}});
+  model = single_op_model(BuiltinOp::kTanh, {{DataType::kInt16, {4}, {}}}, {DataType::kInt16, {4}, {}});
   expect_error(run_model(model, {{BuiltinOp::kTanh, &reference::tanh()}}, {in}), StatusCode::kInvalidModel,
                "quantization");
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

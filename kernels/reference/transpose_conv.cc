@@ -13,25 +13,30 @@ namespace {
 // inside the output, in TensorFlow Lite's order: batch, input row, column, input channel, filter row, column,
 // output channel.
 template <typename In, typename Filter, typename Add>
-void scatter(const ConvParams& p, const In* input, const Filter* filter, Add add) {
+void scatter(const ConvParams& params, const In* input, const Filter* filter, Add add) {
+  // A local copy: stores made by `add` cannot change it, so its fields stay in registers.
+  const ConvParams p = params;
+  const int filter_channel_stride = p.filter_height * p.filter_width * p.input_depth;
   for (int b = 0; b < p.batches; ++b) {
     for (int in_y = 0; in_y < p.input_height; ++in_y) {
+      const int out_y_origin = in_y * p.stride_height - p.padding_height;
+      int fy_begin, fy_end;
+      taps_inside_input(out_y_origin, 1, p.filter_height, p.output_height, &fy_begin, &fy_end);
       for (int in_x = 0; in_x < p.input_width; ++in_x) {
+        const int out_x_origin = in_x * p.stride_width - p.padding_width;
+        int fx_begin, fx_end;
+        taps_inside_input(out_x_origin, 1, p.filter_width, p.output_width, &fx_begin, &fx_end);
         for (int ic = 0; ic < p.input_depth; ++ic) {
-          const In input_value =
-              input[((b * p.input_height + in_y) * p.input_width + in_x) * p.input_depth + ic];
-          const int out_y_origin = in_y * p.stride_height - p.padding_height;
-          const int out_x_origin = in_x * p.stride_width - p.padding_width;
-          for (int fy = 0; fy < p.filter_height; ++fy) {
+          const In input_value = *input++;  // the input is read in order
+          for (int fy = fy_begin; fy < fy_end; ++fy) {
             const int out_y = out_y_origin + fy;
-            if (out_y < 0 || out_y >= p.output_height) continue;
-            for (int fx = 0; fx < p.filter_width; ++fx) {
+            for (int fx = fx_begin; fx < fx_end; ++fx) {
               const int out_x = out_x_origin + fx;
-              if (out_x < 0 || out_x >= p.output_width) continue;
               const int out_base = ((b * p.output_height + out_y) * p.output_width + out_x) * p.output_depth;
+              // Tap (fy, fx, ic) of output channel 0; the next channel's is filter_channel_stride further.
+              const Filter* f = filter + (fy * p.filter_width + fx) * p.input_depth + ic;
               for (int oc = 0; oc < p.output_depth; ++oc) {
-                add(out_base + oc, input_value,
-                    filter[((oc * p.filter_height + fy) * p.filter_width + fx) * p.input_depth + ic]);
+                add(out_base + oc, input_value, f[oc * filter_channel_stride]);
               }
             }
           }

@@ -125,11 +125,11 @@ Built build(const TransposeCase& c, std::mt19937& rng) {
   const bool int16 = c.type == DataType::kInt16;
   const int32_t qmin = int16 ? -32768 : -128;
   const int32_t qmax = int16 ? 32767 : 127;
-  const float input_scale = random_scale(rng, 0.01f, 0.1f);
+  const float input_scale = random_float(rng, 0.01f, 0.1f);
   const int32_t input_zp = int16 ? 0 : random_ints<int32_t>(rng, 1, -30, 30)[0];
   r.quantized_input = random_ints<int32_t>(rng, input_count, qmin, qmax);
   std::vector<float> filter_scales(c.per_channel ? c.out_c : 1);
-  for (auto& s : filter_scales) s = random_scale(rng, 0.002f, 0.02f);
+  for (auto& s : filter_scales) s = random_float(rng, 0.002f, 0.02f);
   const auto filter = random_ints<int8_t>(rng, filter_count, -127, 127);
   const int64_t bias_limit = c.bias_type == DataType::kInt16 ? 30000 : 5000;
   const auto bias_q = random_ints<int64_t>(rng, c.bias ? c.out_c : 0, -bias_limit, bias_limit);
@@ -180,31 +180,14 @@ void check_case(const TransposeCase& c, std::mt19937& rng) {
   if (c.type == DataType::kFloat32) {
     runner.set_input(data_input, built.float_input);
     ASSERT_TRUE(runner.invoke().is_ok());
-    const auto got = runner.output<float>(0);
-    ASSERT_EQ(got.size(), built.real.size());
     // Sums of at most a few dozen float32 products of magnitude <= 1.
-    for (size_t i = 0; i < got.size(); ++i)
-      ASSERT_NEAR(got[i], float_activation(c.activation, built.real[i]), 1e-5) << "element " << i;
+    expect_float_near(runner.output<float>(0), built.real, c.activation, 1e-5);
     return;
   }
   const bool int16 = c.type == DataType::kInt16;
-  int32_t act_min, act_max;
-  quantized_limits(c.activation, built.output_scale, 0, int16 ? -32768 : -128, int16 ? 32767 : 127, &act_min,
-                   &act_max);
-  std::vector<int32_t> want(built.real.size());
-  for (size_t i = 0; i < want.size(); ++i)
-    want[i] = ideal_quantized(built.real[i], built.output_scale, 0, act_min, act_max);
-  const auto& q = built.quantized_input;
-  if (int16) {
-    // int64 accumulation: TFLite rounds the multiplier to 15 bits, one more step of error near 2^15.
-    runner.set_input(data_input, std::vector<int16_t>(q.begin(), q.end()));
-    ASSERT_TRUE(runner.invoke().is_ok());
-    EXPECT_EQ(count_mismatches(runner.output<int16_t>(0), want, 2, describe(c)), 0);
-  } else {
-    runner.set_input(data_input, std::vector<int8_t>(q.begin(), q.end()));
-    ASSERT_TRUE(runner.invoke().is_ok());
-    EXPECT_EQ(count_mismatches(runner.output<int8_t>(0), want, 1, describe(c)), 0);
-  }
+  // int64 accumulation: TFLite rounds the multiplier to 15 bits, one more step of error near 2^15.
+  expect_near_ideal(runner, data_input, built.quantized_input, int16, built.real, built.output_scale, 0,
+                    c.activation, int16 ? 2 : 1, describe(c));
 }
 
 TEST(TransposeConvFloat, HandComputedStrideTwo) {
@@ -394,29 +377,9 @@ TEST(TransposeConvPrepare, Rejects16x8WithInt32Bias) {
 // shape given as a run-time input).
 TEST(TransposeConvConformance, SeanetInt16CasesAreExact) {
   EI_REQUIRE_SHARED_DIR(shared);
-  const std::filesystem::path dir = shared / "conformance" / "seanet" / "transpose_conv";
-  int cases = 0;
-  for (int i = 0;; ++i) {
-    const std::string stem = "transpose_conv" + std::to_string(i);
-    if (!std::filesystem::exists(dir / (stem + ".tflite"))) break;
-    SCOPED_TRACE(stem);
-    OpRunner runner;
-    Status status = runner.load_file((dir / (stem + ".tflite")).string());
-    ASSERT_TRUE(status.is_ok()) << status.message();
-    const auto shape = testing::read_csv_integers(dir / (stem + "_input0_int32.csv"));
-    const auto input = testing::read_csv_integers(dir / (stem + "_input1_int16.csv"));
-    const auto golden = testing::read_csv_integers(dir / (stem + "_golden_int16.csv"));
-    runner.set_input(0, std::vector<int32_t>(shape.begin(), shape.end()));
-    runner.set_input(1, std::vector<int16_t>(input.begin(), input.end()));
-    ASSERT_TRUE(runner.invoke().is_ok());
-    const auto got = runner.output<int16_t>(0);
-    ASSERT_EQ(got.size(), golden.size());
-    int mismatches = 0;
-    for (size_t k = 0; k < got.size(); ++k) mismatches += got[k] != golden[k];
-    EXPECT_EQ(mismatches, 0) << "of " << got.size();
-    ++cases;
-  }
-  EXPECT_EQ(cases, 5);
+  EXPECT_EQ(testing::expect_seanet_cases(shared / "conformance" / "seanet" / "transpose_conv",
+                                         "transpose_conv", conv_kernels()),
+            5);
 }
 
 }  // namespace

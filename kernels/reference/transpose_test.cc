@@ -2,44 +2,26 @@
 
 #include <gtest/gtest.h>
 
-#include <numeric>
 #include <vector>
 
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
-#include "kernels/reference/shape_ops_test_util.h"
+#include "tests/support/single_op.h"
 
-namespace edgeinfer {
+namespace edgeinfer::testing {
 namespace {
 
 using compiler::ModelBuilder;
-using testing::bytes_of;
-using testing::expect_error;
-using testing::run_model;
-using testing::values_of;
-
-Shape make_shape(const std::vector<int32_t>& dims) {
-  Shape shape;
-  for (int32_t d : dims) shape.dims[shape.rank++] = d;
-  return shape;
-}
 
 // Transposes 0, 1, 2, ... of `dims` by `perm` with the pure functions.
 std::vector<int32_t> transpose_iota(const std::vector<int32_t>& dims, const std::vector<int64_t>& perm,
                                     const std::vector<int32_t>& expected_shape) {
-  const Shape input = make_shape(dims);
-  std::vector<int32_t> in(static_cast<size_t>(input.num_elements()));
-  std::iota(in.begin(), in.end(), 0);
-  Shape output;
-  StridedCopy plan;
-  const Status status =
-      reference::transpose_plan(input, perm.data(), static_cast<int>(perm.size()), &output, &plan);
-  EXPECT_TRUE(status.is_ok()) << status.message();
-  EXPECT_EQ(output, make_shape(expected_shape));
-  EXPECT_TRUE(strided_copy_in_bounds(plan, input.num_elements(), output.num_elements()));
-  std::vector<int32_t> out(in.size(), -1);
-  strided_copy(plan, 4, in.data(), out.data());
-  return out;
+  return copy_iota(
+      make_shape(dims),
+      [&](const Shape& input, Shape* output, StridedCopy* plan) {
+        return reference::transpose_plan(input, perm.data(), static_cast<int>(perm.size()), output, plan);
+      },
+      expected_shape);
 }
 
 // Index-by-index reference: out[o] = in[i] where i's coordinates are o's permuted back.
@@ -118,7 +100,7 @@ std::vector<uint8_t> transpose_model(DataType type, std::vector<int32_t> in_shap
   return b.finish();
 }
 
-const testing::KernelList kKernels = {{BuiltinOp::kTranspose, &reference::transpose()}};
+const KernelList kKernels = {{BuiltinOp::kTranspose, &reference::transpose()}};
 
 TEST(Transpose, Int8NhwcToNchw) {
   auto r = run_model(transpose_model(DataType::kInt8, {1, 2, 2, 3}, {0, 3, 1, 2}, {1, 3, 2, 2}), kKernels,
@@ -155,4 +137,4 @@ TEST(TransposeErrors, OutputShapeAndPerm) {
 }
 
 }  // namespace
-}  // namespace edgeinfer
+}  // namespace edgeinfer::testing

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <random>
 #include <string>
@@ -24,6 +25,7 @@
 #include "edgeinfer/ops.h"
 #include "edgeinfer/status.h"
 #include "edgeinfer/tensor.h"
+#include "kernels/common/strided_copy.h"
 
 namespace edgeinfer::testing {
 
@@ -52,6 +54,30 @@ Shape make_shape(const std::vector<int32_t>& dims);
 
 int64_t element_count(const std::vector<int32_t>& shape);
 
+// The index of `input` read at position `flat` of `output` by NumPy's broadcasting rule (the definition,
+// no merged dimensions).
+int64_t broadcast_index(const Shape& input, const Shape& output, int64_t flat);
+
+// 0, 1, 2, ... in the shape `input`, copied by the strided-copy plan that `make_plan(input, &output, &plan)`
+// makes (the pure planning functions of SLICE, STRIDED_SLICE, TRANSPOSE). Expects the plan to succeed with
+// an output of shape `expected_shape` that it copies within bounds.
+template <class MakePlan>
+std::vector<int32_t> copy_iota(const Shape& input, MakePlan make_plan,
+                               const std::vector<int32_t>& expected_shape) {
+  std::vector<int32_t> in(static_cast<size_t>(input.num_elements()));
+  for (size_t i = 0; i < in.size(); ++i) in[i] = static_cast<int32_t>(i);
+  Shape output;
+  StridedCopy plan;
+  const Status status = make_plan(input, &output, &plan);
+  EXPECT_TRUE(status.is_ok()) << status.message();
+  if (!status.is_ok()) return {};
+  EXPECT_EQ(output, make_shape(expected_shape));
+  EXPECT_TRUE(strided_copy_in_bounds(plan, input.num_elements(), output.num_elements()));
+  std::vector<int32_t> out(static_cast<size_t>(output.num_elements()), -1);
+  strided_copy(plan, sizeof(int32_t), in.data(), out.data());
+  return out;
+}
+
 // ---- Models ----
 
 struct TensorSpec {
@@ -78,6 +104,8 @@ class ModelSession {
   // Loads `model_bytes` (or the file `path`), registers `kernels` and allocates (every op's prepare()).
   Status open(const std::vector<uint8_t>& model_bytes, const KernelList& kernels);
   Status open_file(const std::string& path, const KernelList& kernels);
+  // The same with the kernels of `resolver`, which must outlive the session (e.g. an AllOpsResolver).
+  Status open_file(const std::string& path, const OpResolver& resolver);
 
   Interpreter& interpreter() { return host_.interpreter(); }
   Status invoke() { return interpreter().invoke(); }
@@ -101,7 +129,7 @@ class ModelSession {
   }
 
  private:
-  Status allocate(const KernelList& kernels);
+  Status register_kernels(const KernelList& kernels);
 
   host::LoadedModel model_;
   MutableOpResolver<16> resolver_;
@@ -121,9 +149,42 @@ struct RunResult {
 RunResult run_model(const std::vector<uint8_t>& model_bytes, const KernelList& kernels,
                     const std::vector<std::vector<uint8_t>>& inputs);
 
+// run_model() on one input holding `input`'s values, expecting success: the first output's values (none on
+// failure).
+template <class Out, class In>
+std::vector<Out> run_values(const std::vector<uint8_t>& model_bytes, const KernelList& kernels,
+                            const std::vector<In>& input) {
+  const RunResult result = run_model(model_bytes, kernels, {bytes_of(input)});
+  EXPECT_TRUE(result.status.is_ok()) << result.status.message();
+  return result.status.is_ok() ? values_of<Out>(result.outputs[0]) : std::vector<Out>{};
+}
+
+// run_values() of a single_op_model() of `op` with one input (`in`, holding `input`'s values) and `kernel`.
+template <class Out, class In = Out>
+std::vector<Out> run_single_op(BuiltinOp op, const Kernel& kernel, const TensorSpec& in,
+                               const TensorSpec& out, const std::vector<In>& input,
+                               tflite::BuiltinOptions options_type = tflite::BuiltinOptions::NONE,
+                               compiler::OptionsWriter writer = nullptr) {
+  return run_values<Out>(single_op_model(op, {in}, out, options_type, std::move(writer)), {{op, &kernel}},
+                         input);
+}
+
 // Expects `status` (or `result`'s) to be a failure with `code` and a message containing `text`.
 void expect_error(const Status& status, StatusCode code, const char* text);
 void expect_error(const RunResult& result, StatusCode code, const char* text);
+
+// ---- TFLM's SEANet int16 conformance suite (../shared/conformance/seanet/OP/) ----
+
+// Runs case `stem` of the suite's folder `dir` (model STEM.tflite, inputs STEM_input<i>_<type>.csv, output
+// STEM_golden_<type>.csv) with `kernels` (or the kernels of `resolver`): every output
+// value must equal the golden one.
+void expect_seanet_case(const std::filesystem::path& dir, const std::string& stem, const KernelList& kernels);
+void expect_seanet_case(const std::filesystem::path& dir, const std::string& stem,
+                        const OpResolver& resolver);
+
+// expect_seanet_case() for each case NAME0, NAME1, ... of `dir`, up to the first missing one; returns how
+// many there were.
+int expect_seanet_cases(const std::filesystem::path& dir, const std::string& name, const KernelList& kernels);
 
 // ---- Quantization of test values ----
 
@@ -137,8 +198,8 @@ std::vector<T> quantize_values(const std::vector<float>& values, float scale, in
   std::vector<T> out;
   out.reserve(values.size());
   for (float v : values) {
-    out.push_back(static_cast<T>(ideal_quantized(v, scale, zero_point, std::numeric_limits<T>::min(),
-                                                 std::numeric_limits<T>::max())));
+    out.push_back(static_cast<T>(
+        ideal_quantized(v, scale, zero_point, std::numeric_limits<T>::min(), std::numeric_limits<T>::max())));
   }
   return out;
 }
@@ -146,8 +207,8 @@ std::vector<T> quantize_values(const std::vector<float>& values, float scale, in
 // TensorFlow Lite's Quantize of one value: the division in float, then rounded and clamped to T's range.
 template <class T>
 T quantize_value(float x, float scale, int32_t zero_point) {
-  return static_cast<T>(
-      ideal_quantized(x / scale, 1.0, zero_point, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+  return static_cast<T>(ideal_quantized(x / scale, 1.0, zero_point, std::numeric_limits<T>::min(),
+                                        std::numeric_limits<T>::max()));
 }
 
 template <class T>
