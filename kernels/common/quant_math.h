@@ -79,9 +79,14 @@ inline int32_t multiply_by_quantized_multiplier(int64_t x, int32_t multiplier, i
   const int total_shift = 15 - shift;
   // In uint64 so that accumulators of hostile models wrap instead of overflowing (undefined behaviour);
   // for the ranges TFLite allows (|x| < 2^47) the bits are the same.
-  const uint64_t rounded =
-      static_cast<uint64_t>(x) * static_cast<uint64_t>(static_cast<int64_t>(reduced_multiplier)) +
-      (uint64_t{1} << (total_shift - 1));
+  const uint64_t product =
+      static_cast<uint64_t>(x) * static_cast<uint64_t>(static_cast<int64_t>(reduced_multiplier));
+  if (total_shift <= 0) {
+    // shift >= 15: kernels reject such scales in prepare(); TensorFlow Lite's arithmetic is undefined here.
+    // Keep the result defined (the low bits of a left shift) for callers that do not.
+    return total_shift <= -64 ? 0 : static_cast<int32_t>(product << -total_shift);
+  }
+  const uint64_t rounded = product + (uint64_t{1} << (total_shift - 1));
   return static_cast<int32_t>(static_cast<int64_t>(rounded) >> total_shift);
 }
 
