@@ -14,12 +14,13 @@
 #                      is at least the target's: 64-bit pointers in its tables; 262144 without a host CLI)
 #     --libc L         picolibc (default when installed) or newlib-nano
 #     --opt FLAGS      optimization flags (default -O2)
-# Prints the path of each firmware built, last line the model firmware's (BUILD_DIR/NAME-seedN.elf, with
+#     --kernels K      optimized (default: kernels/optimized/cortex_m where an op has one) or reference
+# Prints the path of each firmware built, last line the model firmware's (BUILD_DIR/NAME-KERNELS-seedN.elf, with
 # its linker map beside it).
 # Several runs may share a build tree: they take turns (flock), and the core libraries build once.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-board=mps2-an386 build_dir= ops= host_bin=${EDGEINFER_HOST_BIN:-} seed=12345 arena= libc= opt=-O2
+board=mps2-an386 build_dir= ops= host_bin=${EDGEINFER_HOST_BIN:-} seed=12345 arena= libc= opt=-O2 kernels=optimized
 model=
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,6 +32,7 @@ while [ $# -gt 0 ]; do
     --arena) arena=$2; shift 2 ;;
     --libc) libc=$2; shift 2 ;;
     --opt) opt=$2; shift 2 ;;
+    --kernels) kernels=$2; shift 2 ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     -*) echo "$0: unknown option $1" >&2; exit 2 ;;
     *) model=$1; shift ;;
@@ -83,7 +85,7 @@ command -v ninja >/dev/null && [ ! -f "$build_dir/Makefile" ] && generator=(-G N
 cmake -S "$root/tests/firmware" -B "$build_dir" "${generator[@]}" \
   -DCMAKE_TOOLCHAIN_FILE="$root/platform/cortex_m/arm-none-eabi.cmake" \
   -DEI_BOARD="$board" -DEI_LIBC="$libc" -DEI_OPT_FLAGS="$opt" -DEI_MODEL="$model" -DEI_OPS="$ops" \
-  -DEI_SEED="$seed" -DEI_ARENA_BYTES="$arena" >"$build_dir/configure.log" 2>&1 ||
+  -DEI_SEED="$seed" -DEI_ARENA_BYTES="$arena" -DEI_KERNELS="$kernels" >"$build_dir/configure.log" 2>&1 ||
   { cat "$build_dir/configure.log" >&2; exit 1; }
 # Two jobs at most: the machines this runs on are shared.
 cmake --build "$build_dir" --parallel "${FIRMWARE_BUILD_JOBS:-2}" >"$build_dir/build.log" 2>&1 ||
@@ -91,7 +93,7 @@ cmake --build "$build_dir" --parallel "${FIRMWARE_BUILD_JOBS:-2}" >"$build_dir/b
 echo "$build_dir/icount_selftest.elf"
 if [ -n "$model" ]; then
   name=$(basename "$model" .tflite)
-  cp "$build_dir/model.elf" "$build_dir/$name-seed$seed.elf"
-  cp "$build_dir/model.elf.map" "$build_dir/$name-seed$seed.elf.map"
-  echo "$build_dir/$name-seed$seed.elf"
+  cp "$build_dir/model.elf" "$build_dir/$name-$kernels-seed$seed.elf"
+  cp "$build_dir/model.elf.map" "$build_dir/$name-$kernels-seed$seed.elf.map"
+  echo "$build_dir/$name-$kernels-seed$seed.elf"
 fi

@@ -9,7 +9,7 @@
 #
 # Exit status: 0 when the bytes match, 1 on a mismatch or any failure. Prints "[  SKIPPED ]" and exits 0
 # when arm-none-eabi-g++ or qemu-system-arm is missing, or the model is absent (shared test data not there).
-# Other firmware_build.sh options (--libc, --opt, --arena) are passed through.
+# Other firmware_build.sh options (--libc, --opt, --arena, --kernels) are passed through.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 board=mps2-an386 host_bin=${EDGEINFER_HOST_BIN:-} build_dir= timeout_s=300 model= seed=12345 shared_dir=
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     --build-dir) build_dir=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --shared-dir) shared_dir=$2; shift 2 ;;
-    --libc|--opt|--arena) build_args+=("$1" "$2"); shift 2 ;;
+    --libc|--opt|--arena|--kernels) build_args+=("$1" "$2"); shift 2 ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     -*) echo "$0: unknown option $1" >&2; exit 2 ;;
     *) if [ -z "$model" ]; then model=$1; else seed=$1; fi; shift ;;

@@ -6,13 +6,15 @@
 # EI_BOARD picks the CPU flags here and the linker script in cortex_m.cmake:
 #   mps2-an386  Cortex-M4F, FPv4-SP (single-precision FPU)   QEMU -M mps2-an386
 #   mps2-an500  Cortex-M7,  FPv5-D16 (double-precision FPU)  QEMU -M mps2-an500
+#   mps3-an547  Cortex-M55, FPv5-D16 + Helium (MVE)          QEMU -M mps3-an547
 # EI_LIBC: picolibc (--specs=picolibc.specs; the default when installed) or newlib-nano (--specs=nano.specs,
 # ships with the toolchain); README.md compares them.
 # We bring our own startup code (startup.S), so no crt0 is linked (-nostartfiles).
 set(CMAKE_SYSTEM_NAME Generic)
 set(CMAKE_SYSTEM_PROCESSOR arm)
 
-set(EI_BOARD "mps2-an386" CACHE STRING "Target board: mps2-an386 (Cortex-M4F) or mps2-an500 (Cortex-M7)")
+set(EI_BOARD "mps2-an386" CACHE STRING
+    "Target board: mps2-an386 (Cortex-M4F), mps2-an500 (Cortex-M7) or mps3-an547 (Cortex-M55)")
 find_program(EI_ARM_GCC arm-none-eabi-gcc REQUIRED)
 # picolibc when installed (Debian: picolibc-arm-none-eabi): smaller than newlib-nano (README.md).
 execute_process(COMMAND "${EI_ARM_GCC}" -print-file-name=picolibc.specs OUTPUT_VARIABLE _ei_picolibc_specs
@@ -41,8 +43,11 @@ if(EI_BOARD STREQUAL "mps2-an386")
 elseif(EI_BOARD STREQUAL "mps2-an500")
   # QEMU's Cortex-M7 has the double-precision FPv5 unit (MVFR0 reports double support).
   set(EI_CPU_FLAGS "-mcpu=cortex-m7 -mthumb -mfloat-abi=hard -mfpu=fpv5-d16")
+elseif(EI_BOARD STREQUAL "mps3-an547")
+  # -mcpu=cortex-m55 implies the FPU and MVE (Helium); the C library comes from the v8-m.main+dp multilib.
+  set(EI_CPU_FLAGS "-mcpu=cortex-m55 -mthumb -mfloat-abi=hard")
 else()
-  message(FATAL_ERROR "EI_BOARD: unknown board '${EI_BOARD}' (mps2-an386 or mps2-an500)")
+  message(FATAL_ERROR "EI_BOARD: unknown board '${EI_BOARD}' (mps2-an386, mps2-an500 or mps3-an547)")
 endif()
 
 set(EI_LIBC_LINK_FLAGS "")

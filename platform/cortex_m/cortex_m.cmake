@@ -14,6 +14,14 @@ if(NOT EXISTS "${EI_LINKER_SCRIPT}")
   message(FATAL_ERROR "no linker script for board ${EI_BOARD} (${EI_LINKER_SCRIPT})")
 endif()
 set(EI_ICOUNT_SHIFT 3 CACHE STRING "QEMU -icount shift the firmware assumes (scripts/qemu_run.sh uses 3)")
+# The clock of the timer platform/cortex_m/icount.cc counts with: MPS2 TIMER0 runs at SYSCLK (25 MHz), the
+# an547's system counter at 32 MHz.
+if(EI_BOARD STREQUAL "mps3-an547")
+  set(_ei_timer_hz 32000000)
+else()
+  set(_ei_timer_hz 25000000)
+endif()
+string(TOUPPER "${_ei_board_id}" _ei_board_macro)
 
 # An object library, not an archive: the vector table and Reset_Handler must be linked although nothing in
 # the application refers to them.
@@ -25,6 +33,7 @@ add_library(ei_cortex_m_platform OBJECT
   "${EI_CORTEX_M_DIR}/stack.cc")
 target_include_directories(ei_cortex_m_platform PUBLIC "${EI_REPO_ROOT}")
 target_compile_definitions(ei_cortex_m_platform PUBLIC EI_ICOUNT_SHIFT=${EI_ICOUNT_SHIFT}
+                           EI_ICOUNT_TIMER_HZ=${_ei_timer_hz} EI_BOARD_${_ei_board_macro}=1
                            EI_BOARD_NAME="${EI_BOARD}" EI_LIBC_NAME="${EI_LIBC}")
 target_compile_features(ei_cortex_m_platform PUBLIC cxx_std_17)
 

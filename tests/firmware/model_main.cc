@@ -12,6 +12,7 @@
 #include "edgeinfer/lcg.h"
 #include "edgeinfer/model.h"
 #include "edgeinfer/op_resolver.h"
+#include "kernels/optimized/cortex_m/cortex_m_kernels.h"
 #include "platform/cortex_m/icount.h"
 #include "platform/cortex_m/semihosting.h"
 #include "platform/cortex_m/stack.h"
@@ -40,7 +41,7 @@ alignas(edgeinfer::Interpreter::kArenaAlignment)
     __attribute__((section(".arena"))) uint8_t g_arena[EI_ARENA_BYTES];
 
 // Only the kernels the model uses (ei_model_ops.inc, generated from EI_OPS), so only those get linked.
-#define EI_OP(op, kernel) +1
+#define EI_OP(op, kernel_namespace, kernel) +1
 constexpr int kNumOps = 0
 #include "ei_model_ops.inc"
     ;
@@ -114,7 +115,8 @@ Status measured_invoke(edgeinfer::Interpreter& interpreter, const char* label) {
 
 int main() {
   cm::icount_start();
-  cm::write("EI firmware board=" EI_BOARD_NAME " libc=" EI_LIBC_NAME " model=" EI_MODEL_NAME);
+  cm::write("EI firmware board=" EI_BOARD_NAME " libc=" EI_LIBC_NAME " model=" EI_MODEL_NAME
+            " kernels=" EI_KERNELS_NAME);
   line("seed", EI_SEED);
   line("model_bytes", ei_model_size);
   line("icount_shift", cm::kIcountShift);
@@ -122,9 +124,9 @@ int main() {
   cm::write("\n");
 
   static edgeinfer::MutableOpResolver<kNumOps> resolver;
-#define EI_OP(op, kernel)                                                                    \
-  if (Status s = resolver.add(edgeinfer::BuiltinOp::op, edgeinfer::reference::kernel()); !s) \
-    fail("registering " #kernel, s);
+#define EI_OP(op, kernel_namespace, kernel)                                                         \
+  if (Status s = resolver.add(edgeinfer::BuiltinOp::op, edgeinfer::kernel_namespace::kernel()); !s) \
+    fail("registering " #kernel_namespace "::" #kernel, s);
 #include "ei_model_ops.inc"
 #undef EI_OP
 
