@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -15,9 +16,17 @@ AlignedBuffer::AlignedBuffer(size_t size) : size_(size) {
   data_.reset(static_cast<uint8_t*>(memory));
 }
 
-void AlignedBuffer::Free::operator()(uint8_t* p) const { std::free(p); }
+void AlignedBuffer::Free::operator()(uint8_t* p) const {
+  std::free(p);
+}
 
 std::optional<std::vector<uint8_t>> read_file(const std::string& path, std::string* error) {
+  // A directory opens as a stream on Linux and then fails inside the read: refuse it by name first.
+  std::error_code status_error;
+  if (std::filesystem::is_directory(path, status_error)) {
+    *error = path + ": is a directory, not a file";
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     *error = path + ": cannot open: " + std::strerror(errno);

@@ -32,7 +32,8 @@ Status Model::from_bytes(const void* data, size_t size, Model* model) {
   if (size > kMaxModelBytes)
     return Status::error(StatusCode::kInvalidModel, "model is %lu bytes; at most 2 GiB is supported",
                          static_cast<unsigned long>(size));
-  if (size < 8) return Status::error(StatusCode::kInvalidModel, "model is only %d bytes", static_cast<int>(size));
+  if (size < 8)
+    return Status::error(StatusCode::kInvalidModel, "model is only %d bytes", static_cast<int>(size));
   const uint8_t* bytes = static_cast<const uint8_t*>(data);
   if (!tflite::ModelBufferHasIdentifier(bytes))
     return Status::error(StatusCode::kInvalidModel,
@@ -110,8 +111,10 @@ Status Model::verify_tensor(int index) {
   for (int d = 0; d < rank; ++d) {
     const int32_t dim = shape->Get(d);
     if (dim < 0)
-      return Status::error(StatusCode::kInvalidModel, "tensor %d: dimension %d is %d (dynamic shapes are not "
-                           "supported)", index, d, static_cast<int>(dim));
+      return Status::error(StatusCode::kInvalidModel,
+                           "tensor %d: dimension %d is %d (dynamic shapes are not "
+                           "supported)",
+                           index, d, static_cast<int>(dim));
     bytes *= dim;
     if (dim > 0) nonzero_bytes *= dim;
     if (nonzero_bytes > kMaxTensorBytes)
@@ -126,19 +129,22 @@ Status Model::verify_tensor(int index) {
   size_t data_bytes = 0;
   const uint8_t* data = constant_data(index, &data_bytes);
   if (data == nullptr && data_bytes == SIZE_MAX)
-    return Status::error(StatusCode::kInvalidModel, "tensor %d: buffer %u lies outside the model's bytes", index,
-                         buffer_index);
+    return Status::error(StatusCode::kInvalidModel, "tensor %d: buffer %u lies outside the model's bytes",
+                         index, buffer_index);
   if (data != nullptr) {
     if (static_cast<int64_t>(data_bytes) != bytes) {
       char dims[64];
       this->tensor(index).shape.format(dims, sizeof(dims));
-      return Status::error(StatusCode::kInvalidModel, "tensor %d: buffer %u has %lu bytes, shape %s %s needs %ld",
-                           index, buffer_index, static_cast<unsigned long>(data_bytes), dims,
-                           data_type_name(type), static_cast<long>(bytes));
+      return Status::error(StatusCode::kInvalidModel,
+                           "tensor %d: buffer %u has %lu bytes, shape %s %s needs %ld", index, buffer_index,
+                           static_cast<unsigned long>(data_bytes), dims, data_type_name(type),
+                           static_cast<long>(bytes));
     }
     if (tensor->is_variable())
-      return Status::error(StatusCode::kUnsupported, "tensor %d: variable tensors with initial data are not "
-                           "supported", index);
+      return Status::error(StatusCode::kUnsupported,
+                           "tensor %d: variable tensors with initial data are not "
+                           "supported",
+                           index);
   }
 
   const tflite::QuantizationParameters* quant = tensor->quantization();
@@ -162,8 +168,8 @@ Status Model::verify_tensor(int index) {
       for (uint32_t i = 0; i < count; ++i) {
         const int64_t zero_point = quant->zero_point()->Get(i);
         if (zero_point < low || zero_point > high)
-          return Status::error(StatusCode::kInvalidModel, "tensor %d: zero point %ld is not a %s value", index,
-                               static_cast<long>(zero_point), data_type_name(type));
+          return Status::error(StatusCode::kInvalidModel, "tensor %d: zero point %ld is not a %s value",
+                               index, static_cast<long>(zero_point), data_type_name(type));
       }
     }
     if (count > 1) {
@@ -175,8 +181,10 @@ Status Model::verify_tensor(int index) {
         return Status::error(StatusCode::kInvalidModel, "tensor %d: quantized dimension %d outside rank %d",
                              index, static_cast<int>(axis), rank);
       if (static_cast<int64_t>(count) != shape->Get(axis))
-        return Status::error(StatusCode::kInvalidModel, "tensor %d: %u per-channel scales for dimension %d of "
-                             "size %d", index, count, static_cast<int>(axis), static_cast<int>(shape->Get(axis)));
+        return Status::error(StatusCode::kInvalidModel,
+                             "tensor %d: %u per-channel scales for dimension %d of "
+                             "size %d",
+                             index, count, static_cast<int>(axis), static_cast<int>(shape->Get(axis)));
     }
   }
   return Status::ok();
@@ -186,8 +194,8 @@ Status Model::verify_op(int index) {
   const tflite::Operator* op = subgraph_->operators()->Get(index);
   const uint32_t opcode_index = op->opcode_index();
   if (opcode_index >= model_->operator_codes()->size())
-    return Status::error(StatusCode::kInvalidModel, "op %d: opcode index %u out of range (model has %u)", index,
-                         opcode_index, model_->operator_codes()->size());
+    return Status::error(StatusCode::kInvalidModel, "op %d: opcode index %u out of range (model has %u)",
+                         index, opcode_index, model_->operator_codes()->size());
   const tflite::OperatorCode* code = model_->operator_codes()->Get(opcode_index);
   const int32_t builtin = builtin_code_of(code);
   if (builtin < 0)
@@ -209,8 +217,8 @@ Status Model::verify_op(int index) {
   for (int i = 0; i < static_cast<int>(op->outputs()->size()); ++i) {
     const int t = op->outputs()->Get(i);
     if (t < 0 || t >= tensor_count)
-      return Status::error(StatusCode::kInvalidModel, "op %d (%s): output %d refers to tensor %d of %d", index,
-                           op_name(index), i, t, tensor_count);
+      return Status::error(StatusCode::kInvalidModel, "op %d (%s): output %d refers to tensor %d of %d",
+                           index, op_name(index), i, t, tensor_count);
     if (tensor_is_constant(t))
       return Status::error(StatusCode::kInvalidModel, "op %d (%s): output %d is constant tensor %d", index,
                            op_name(index), i, t);
@@ -219,8 +227,9 @@ Status Model::verify_op(int index) {
     for (int i = 0; i < static_cast<int>(op->intermediates()->size()); ++i) {
       const int t = op->intermediates()->Get(i);
       if (t < 0 || t >= tensor_count)
-        return Status::error(StatusCode::kInvalidModel, "op %d (%s): intermediate %d refers to tensor %d of %d",
-                             index, op_name(index), i, t, tensor_count);
+        return Status::error(StatusCode::kInvalidModel,
+                             "op %d (%s): intermediate %d refers to tensor %d of %d", index, op_name(index),
+                             i, t, tensor_count);
     }
   }
   return Status::ok();
@@ -248,14 +257,28 @@ const uint8_t* Model::constant_data(int tensor_index, size_t* bytes) const {
   return buffer->data()->data();
 }
 
-int Model::num_tensors() const { return static_cast<int>(subgraph_->tensors()->size()); }
-int Model::num_ops() const { return subgraph_->operators() ? static_cast<int>(subgraph_->operators()->size()) : 0; }
-int Model::num_inputs() const { return static_cast<int>(subgraph_->inputs()->size()); }
-int Model::num_outputs() const { return static_cast<int>(subgraph_->outputs()->size()); }
-int Model::input_tensor_index(int i) const { return subgraph_->inputs()->Get(i); }
-int Model::output_tensor_index(int i) const { return subgraph_->outputs()->Get(i); }
+int Model::num_tensors() const {
+  return static_cast<int>(subgraph_->tensors()->size());
+}
+int Model::num_ops() const {
+  return subgraph_->operators() ? static_cast<int>(subgraph_->operators()->size()) : 0;
+}
+int Model::num_inputs() const {
+  return static_cast<int>(subgraph_->inputs()->size());
+}
+int Model::num_outputs() const {
+  return static_cast<int>(subgraph_->outputs()->size());
+}
+int Model::input_tensor_index(int i) const {
+  return subgraph_->inputs()->Get(i);
+}
+int Model::output_tensor_index(int i) const {
+  return subgraph_->outputs()->Get(i);
+}
 
-const tflite::Operator* Model::op(int op_index) const { return subgraph_->operators()->Get(op_index); }
+const tflite::Operator* Model::op(int op_index) const {
+  return subgraph_->operators()->Get(op_index);
+}
 
 int32_t Model::op_code(int op_index) const {
   return builtin_code_of(model_->operator_codes()->Get(op(op_index)->opcode_index()));
@@ -285,7 +308,10 @@ Tensor Model::tensor(int tensor_index) const {
     view.shape.rank = static_cast<int32_t>(source->shape()->size());
     for (int d = 0; d < view.shape.rank; ++d) view.shape.dims[d] = source->shape()->Get(d);
   }
-  view.bytes = tensor_bytes(tensor_index);
+  // The size from the shape just copied (tensor_bytes() would walk the flatbuffer again: this runs for every
+  // tensor access of every kernel).
+  view.bytes = data_type_size(view.type);
+  for (int d = 0; d < view.shape.rank; ++d) view.bytes *= static_cast<size_t>(view.shape.dims[d]);
   size_t data_bytes = 0;
   view.data = const_cast<uint8_t*>(constant_data(tensor_index, &data_bytes));
   view.is_constant = view.data != nullptr;
@@ -294,8 +320,8 @@ Tensor Model::tensor(int tensor_index) const {
   const tflite::QuantizationParameters* quant = source->quantization();
   if (quant != nullptr && quant->scale() != nullptr && quant->scale()->size() > 0) {
     view.quant.scales = quant->scale()->data();
-    view.quant.zero_points = quant->zero_point() && quant->zero_point()->size() > 0 ? quant->zero_point()->data()
-                                                                                    : nullptr;
+    view.quant.zero_points =
+        quant->zero_point() && quant->zero_point()->size() > 0 ? quant->zero_point()->data() : nullptr;
     view.quant.count = static_cast<int32_t>(quant->scale()->size());
     view.quant.quantized_dimension = view.shape.rank == 1 ? 0 : quant->quantized_dimension();
   }
@@ -306,7 +332,8 @@ size_t Model::tensor_bytes(int tensor_index) const {
   const tflite::Tensor* source = subgraph_->tensors()->Get(tensor_index);
   size_t bytes = data_type_size(static_cast<DataType>(source->type()));
   if (source->shape())
-    for (uint32_t d = 0; d < source->shape()->size(); ++d) bytes *= static_cast<size_t>(source->shape()->Get(d));
+    for (uint32_t d = 0; d < source->shape()->size(); ++d)
+      bytes *= static_cast<size_t>(source->shape()->Get(d));
   return bytes;
 }
 

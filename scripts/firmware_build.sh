@@ -7,11 +7,11 @@
 #     --build-dir D    build tree prefix: the tree is D-LIBC (default: build/firmware-BOARD in the repository;
 #                      one tree per board and C library, shared by all models)
 #     --ops "A;B"      the model's ops (TFLite names); default: asked from the host CLI (`edgeinfer inspect`)
-#     --host-bin P     the host edgeinfer CLI for --ops (default: $EDGEINFER_HOST_BIN, else the newest
-#                      build/*/bin/edgeinfer)
+#     --host-bin P     the host edgeinfer CLI: exports the model to C++ (`edgeinfer export`) and lists its ops
+#                      (default: $EDGEINFER_HOST_BIN, else the newest build/*/bin/edgeinfer)
 #     --seed N         LCG seed the firmware fills inputs with (default 12345)
-#     --arena BYTES    arena reserved in RAM (default: the host's exact figure from `edgeinfer inspect`, which
-#                      is at least the target's: 64-bit pointers in its tables; 262144 without a host CLI)
+#     --arena BYTES    arena reserved in RAM (default: the host's exact figure from `edgeinfer inspect --kernels K`,
+#                      at least the target's: 64-bit pointers in its tables)
 #     --libc L         picolibc (default when installed) or newlib-nano
 #     --opt FLAGS      optimization flags (default -O2)
 #     --kernels K      optimized (default: kernels/optimized/cortex_m where an op has one) or reference
@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
     --libc) libc=$2; shift 2 ;;
     --opt) opt=$2; shift 2 ;;
     --kernels) kernels=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     -*) echo "$0: unknown option $1" >&2; exit 2 ;;
     *) model=$1; shift ;;
   esac
@@ -57,14 +57,27 @@ find_host_bin() {
 if [ -n "$model" ]; then
   [ -f "$model" ] || { echo "$0: $model: no such file" >&2; exit 2; }
   model=$(cd "$(dirname "$model")" && pwd)/$(basename "$model")
+  # The host CLI writes the model's C++ source (tests/firmware runs `edgeinfer export`): always needed.
+  bin=$(find_host_bin)
+  if [ -z "$bin" ] || [ ! -x "$bin" ]; then
+    echo "$0: no host edgeinfer CLI (it exports the model to C++): build it or pass --host-bin" >&2
+    exit 2
+  fi
+  bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
   if [ -z "$ops" ] || [ -z "$arena" ]; then
-    bin=$(find_host_bin)
-    if [ -n "$bin" ] && [ -x "$bin" ]; then
-      info=$("$bin" inspect --json "$model") || info=
-    else
-      info=
-      [ -n "$ops" ] || { echo "$0: no host edgeinfer CLI to list the model's ops: pass --ops or --host-bin" >&2; exit 2; }
+    # The arena with the kernels the firmware registers: optimized ones may need other scratch buffers.
+    kernel_args=(--kernels "$kernels")
+    if [ "$kernels" = optimized ]; then
+      optimized_ops=$(sed -n 's/^list(APPEND EI_OPTIMIZED_OPS \([A-Z0-9_]*\))$/\1/p' \
+        "$root/tests/firmware/CMakeLists.txt" | paste -sd';')
+      if [ -n "$optimized_ops" ]; then
+        kernel_args+=(--optimized-ops "$optimized_ops")
+      else
+        kernel_args=(--kernels reference)  # no op listed: the firmware registers only reference kernels
+      fi
     fi
+    info=$("$bin" inspect --json "${kernel_args[@]}" "$model") ||
+      { echo "$0: $bin inspect --json ${kernel_args[*]} $model failed" >&2; exit 2; }
     if [ -z "$ops" ]; then
       # The keys of "op_counts", joined with ';'.
       ops=$(echo "$info" |
@@ -85,7 +98,8 @@ command -v ninja >/dev/null && [ ! -f "$build_dir/Makefile" ] && generator=(-G N
 cmake -S "$root/tests/firmware" -B "$build_dir" "${generator[@]}" \
   -DCMAKE_TOOLCHAIN_FILE="$root/platform/cortex_m/arm-none-eabi.cmake" \
   -DEI_BOARD="$board" -DEI_LIBC="$libc" -DEI_OPT_FLAGS="$opt" -DEI_MODEL="$model" -DEI_OPS="$ops" \
-  -DEI_SEED="$seed" -DEI_ARENA_BYTES="$arena" -DEI_KERNELS="$kernels" >"$build_dir/configure.log" 2>&1 ||
+  -DEI_SEED="$seed" -DEI_ARENA_BYTES="$arena" -DEI_KERNELS="$kernels" -DEI_HOST_EDGEINFER="${bin:-}" \
+  >"$build_dir/configure.log" 2>&1 ||
   { cat "$build_dir/configure.log" >&2; exit 1; }
 # Two jobs at most: the machines this runs on are shared.
 cmake --build "$build_dir" --parallel "${FIRMWARE_BUILD_JOBS:-2}" >"$build_dir/build.log" 2>&1 ||

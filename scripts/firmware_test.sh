@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs a model on the Cortex-M firmware under QEMU and checks its outputs byte for byte against the host
-# runtime (`edgeinfer run MODEL --fill lcg:SEED`). Also runs the instruction counter's self-test first.
+# runtime (`edgeinfer run MODEL --fill lcg:SEED`). Also runs the instruction counter's self-test first, and
+# prints the firmware's footprint (`edgeinfer size ELF --run-log OUTPUT`) after a match.
 #
 #   scripts/firmware_test.sh [--board B] [--host-bin EDGEINFER] [--build-dir D] [--timeout S]
 #                            [--shared-dir D] MODEL [SEED]
@@ -14,6 +15,7 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 board=mps2-an386 host_bin=${EDGEINFER_HOST_BIN:-} build_dir= timeout_s=300 model= seed=12345 shared_dir=
 build_args=()
+kernels=optimized
 while [ $# -gt 0 ]; do
   case "$1" in
     --board) board=$2; shift 2 ;;
@@ -21,8 +23,9 @@ while [ $# -gt 0 ]; do
     --build-dir) build_dir=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --shared-dir) shared_dir=$2; shift 2 ;;
-    --libc|--opt|--arena|--kernels) build_args+=("$1" "$2"); shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --kernels) kernels=$2; build_args+=("$1" "$2"); shift 2 ;;
+    --libc|--opt|--arena) build_args+=("$1" "$2"); shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     -*) echo "$0: unknown option $1" >&2; exit 2 ;;
     *) if [ -z "$model" ]; then model=$1; else seed=$1; fi; shift ;;
   esac
@@ -32,7 +35,7 @@ if [ ! -e "$model" ] && [ "${model#/}" = "$model" ]; then
   model=${EDGEINFER_SHARED_DIR:-${shared_dir:-$root/../shared}}/$model
 fi
 name=$(basename "$model" .tflite)
-test_name="firmware $board $name seed $seed"
+test_name="firmware $board $name seed $seed ($kernels kernels)"
 
 for tool in arm-none-eabi-g++ qemu-system-arm cmake; do
   if ! command -v "$tool" >/dev/null; then
@@ -96,6 +99,11 @@ echo "host:     $(short "$host_hex")"
 echo "firmware: $(short "$firmware_hex")"
 if [ -z "$firmware_hex" ] || [ "$host_hex" != "$firmware_hex" ]; then
   echo "FAIL $test_name: the firmware's outputs differ from the host runtime's" >&2
+  exit 1
+fi
+# 5. Where flash and RAM go (also checks that the map and the firmware's output parse).
+if ! "$host_bin" size "$elf" --run-log "$work/firmware.log"; then
+  echo "FAIL $test_name: edgeinfer size could not read the firmware's map or output" >&2
   exit 1
 fi
 echo "PASS $test_name: outputs byte-equal to the host runtime ($((${#host_hex} / 2)) bytes)"

@@ -127,8 +127,15 @@ Status add_sub_eval(KernelContext& context) {
 
 }  // namespace
 
+Status add_prepare(KernelContext& context) {
+  return add_sub_prepare<false>(context);
+}
+Status add_eval(KernelContext& context) {
+  return add_sub_eval<false>(context);
+}
+
 const Kernel& add() {
-  static const Kernel kernel = {"reference/add", add_sub_prepare<false>, add_sub_eval<false>};
+  static const Kernel kernel = {"reference/add", add_prepare, add_eval};
   return kernel;
 }
 

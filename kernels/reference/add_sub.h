@@ -94,5 +94,13 @@ void sub_int8(const BinaryBroadcast& b, const AddSubQuantParams& params, const i
 void sub_int16(const BinaryBroadcast& b, const AddSubQuantParams& params, const int16_t* input1,
                const int16_t* input2, int16_t* output);
 
+// The op data of ADD and SUB.
+using AddSubOpData = ArithmeticOpData<AddSubQuantParams>;
+
+// The reference ADD kernel's prepare() (validates the op, stores an AddSubOpData) and eval(), for optimized
+// kernels.
+Status add_prepare(KernelContext& context);
+Status add_eval(KernelContext& context);
+
 }  // namespace reference
 }  // namespace edgeinfer

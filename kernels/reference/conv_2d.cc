@@ -125,18 +125,7 @@ void conv_2d_int16_acc32(const ConvParams& p, const int32_t* multipliers, const 
 
 // ---- Kernel glue ------------------------------------------------------------------------------------------
 
-namespace {
-
-struct Conv2DData {
-  ConvParams params;
-  DataType type;  // input and output type
-  BiasKind bias;
-  BiasSource bias_source;
-  int32_t* multipliers;
-  int32_t* shifts;
-};
-
-Status prepare(KernelContext& context) {
+Status prepare_conv_2d(KernelContext& context) {
   EI_RETURN_IF_ERROR(check_io_count(context, 2, 3, 2));
   const tflite::Conv2DOptions* options = context.op()->builtin_options_as_Conv2DOptions();
   if (options == nullptr) return Status::error(StatusCode::kInvalidModel, "missing Conv2DOptions");
@@ -224,8 +213,7 @@ Status prepare(KernelContext& context) {
   return Status::ok();
 }
 
-Status eval(KernelContext& context) {
-  const Conv2DData& d = *context.op_data_as<Conv2DData>();
+Status eval_conv_2d(KernelContext& context, const Conv2DData& d) {
   const Tensor input = context.input(0);
   const Tensor filter = context.input(1);
   const Tensor output = context.output(0);
@@ -255,10 +243,16 @@ Status eval(KernelContext& context) {
   return Status::ok();
 }
 
+namespace {
+
+Status eval(KernelContext& context) {
+  return eval_conv_2d(context, *context.op_data_as<Conv2DData>());
+}
+
 }  // namespace
 
 const Kernel& conv_2d() {
-  static const Kernel kernel = {"reference/conv_2d", prepare, eval};
+  static const Kernel kernel = {"reference/conv_2d", prepare_conv_2d, eval};
   return kernel;
 }
 

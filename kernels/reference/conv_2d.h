@@ -8,6 +8,8 @@
 
 #include <cstdint>
 
+#include "edgeinfer/kernel.h"
+#include "edgeinfer/status.h"
 #include "kernels/reference/conv_common.h"
 
 namespace edgeinfer {
@@ -29,6 +31,23 @@ void conv_2d_int16(const ConvParams& params, const int32_t* multipliers, const i
 // int32 requantization, which rounds differently from the int64 one.
 void conv_2d_int16_acc32(const ConvParams& params, const int32_t* multipliers, const int32_t* shifts,
                          const int16_t* input, const int8_t* filter, const int32_t* bias, int16_t* output);
+
+// ---- Kernel glue, shared with the optimized kernels (which check the same and fall back to this eval) ----
+
+// What prepare_conv_2d() computes once and stores as the op data (in persistent memory).
+struct Conv2DData {
+  ConvParams params;
+  DataType type;  // input and output type
+  BiasKind bias;
+  BiasSource bias_source;
+  int32_t* multipliers;  // per output channel (a per-tensor filter scale is broadcast); null for float32
+  int32_t* shifts;
+};
+
+// The reference kernel's prepare(): validates the op and sets a Conv2DData as its op data.
+Status prepare_conv_2d(KernelContext& context);
+// The reference kernel's eval() with the op data `data`.
+Status eval_conv_2d(KernelContext& context, const Conv2DData& data);
 
 }  // namespace reference
 }  // namespace edgeinfer

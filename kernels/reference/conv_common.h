@@ -77,6 +77,16 @@ inline int32_t requantize_acc32(int32_t acc, int32_t multiplier, int shift, int3
   return std::min(std::max(scaled, min), max);
 }
 
+// requantize_acc32() with multiply_by_quantized_multiplier_fast(): exactly equal.
+inline int32_t requantize_acc32_fast(int32_t acc, int32_t multiplier, int shift, int32_t output_offset,
+                                     int32_t min, int32_t max) {
+  const int32_t scaled =
+      wrapping_add(multiply_by_quantized_multiplier_fast(acc, multiplier, shift), output_offset);
+  // std::min(std::max(scaled, min), max) by value (the references cost a stack slot at -O2).
+  const int32_t lower = scaled < min ? min : scaled;
+  return max < lower ? max : lower;
+}
+
 // Output stage with a 64-bit accumulator (int16 kernels with int64 bias): no zero point.
 inline int32_t requantize_acc64(int64_t acc, int32_t multiplier, int shift, int32_t min, int32_t max) {
   return std::min(std::max(multiply_by_quantized_multiplier(acc, multiplier, shift), min), max);

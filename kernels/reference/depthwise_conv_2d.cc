@@ -114,18 +114,7 @@ void depthwise_conv_2d_int16(const ConvParams& p, const int32_t* multipliers, co
 
 // ---- Kernel glue ------------------------------------------------------------------------------------------
 
-namespace {
-
-struct DepthwiseData {
-  ConvParams params;
-  DataType type;  // input and output type
-  BiasKind bias;
-  BiasSource bias_source;
-  int32_t* multipliers;
-  int32_t* shifts;
-};
-
-Status prepare(KernelContext& context) {
+Status depthwise_conv_2d_prepare(KernelContext& context) {
   EI_RETURN_IF_ERROR(check_io_count(context, 2, 3, 2));
   const tflite::DepthwiseConv2DOptions* options = context.op()->builtin_options_as_DepthwiseConv2DOptions();
   if (options == nullptr) return Status::error(StatusCode::kInvalidModel, "missing DepthwiseConv2DOptions");
@@ -180,7 +169,7 @@ Status prepare(KernelContext& context) {
   }
   EI_RETURN_IF_ERROR(prepare_conv_window(static_cast<int8_t>(options->padding()), &p));
 
-  auto* data = static_cast<DepthwiseData*>(context.allocate_persistent(sizeof(DepthwiseData)));
+  auto* data = static_cast<DepthwiseOpData*>(context.allocate_persistent(sizeof(DepthwiseOpData)));
   if (data == nullptr) return context.arena_full_error();
   data->type = input.type;
   data->bias = BiasKind::kNone;
@@ -214,8 +203,8 @@ Status prepare(KernelContext& context) {
   return Status::ok();
 }
 
-Status eval(KernelContext& context) {
-  const DepthwiseData& d = *context.op_data_as<DepthwiseData>();
+Status depthwise_conv_2d_eval(KernelContext& context) {
+  const DepthwiseOpData& d = *context.op_data_as<DepthwiseOpData>();
   const Tensor input = context.input(0);
   const Tensor filter = context.input(1);
   const Tensor output = context.output(0);
@@ -239,10 +228,9 @@ Status eval(KernelContext& context) {
   return Status::ok();
 }
 
-}  // namespace
-
 const Kernel& depthwise_conv_2d() {
-  static const Kernel kernel = {"reference/depthwise_conv_2d", prepare, eval};
+  static const Kernel kernel = {"reference/depthwise_conv_2d", depthwise_conv_2d_prepare,
+                                depthwise_conv_2d_eval};
   return kernel;
 }
 

@@ -25,5 +25,21 @@ void depthwise_conv_2d_int16(const ConvParams& params, const int32_t* multiplier
                              const int16_t* input, const int8_t* filter, const int64_t* bias,
                              int16_t* output);
 
+// ---- Kernel glue, shared with the optimized kernels (same checks, same op data) ----
+
+// What prepare() computes for eval().
+struct DepthwiseOpData {
+  ConvParams params;
+  DataType type;  // input and output type
+  BiasKind bias;
+  BiasSource bias_source;
+  int32_t* multipliers;  // int8 / int16: one per output channel
+  int32_t* shifts;
+};
+
+// The reference kernel's prepare() (validates the op, stores a DepthwiseOpData) and eval().
+Status depthwise_conv_2d_prepare(KernelContext& context);
+Status depthwise_conv_2d_eval(KernelContext& context);
+
 }  // namespace reference
 }  // namespace edgeinfer

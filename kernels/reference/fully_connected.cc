@@ -84,17 +84,6 @@ void fully_connected_int16_acc32(const FullyConnectedParams& p, const int32_t* m
 
 namespace {
 
-struct FullyConnectedData {
-  FullyConnectedParams params;
-  DataType type;  // input and output type
-  BiasKind bias;
-  BiasSource bias_source;
-  int32_t* multipliers;  // per channel, or pointing at `multiplier`
-  int32_t* shifts;
-  int32_t multiplier;  // per-tensor filters
-  int32_t shift;
-};
-
 // Per-tensor requantization exactly as TFLM's FullyConnected prepare: the bias scale must be close to
 // input_scale * filter_scale, and the multiplier comes from that product taken in float.
 Status per_tensor_multiplier(const Tensor& input, const Tensor& filter, const Tensor* bias,
@@ -121,7 +110,9 @@ Status per_tensor_multiplier(const Tensor& input, const Tensor& filter, const Te
   return Status::ok();
 }
 
-Status prepare(KernelContext& context) {
+}  // namespace
+
+Status prepare_fully_connected(KernelContext& context) {
   EI_RETURN_IF_ERROR(check_io_count(context, 2, 3, 2));
   // Missing options mean TensorFlow Lite's defaults: no activation, default weights format.
   const tflite::FullyConnectedOptions* options = context.op()->builtin_options_as_FullyConnectedOptions();
@@ -218,8 +209,7 @@ Status prepare(KernelContext& context) {
   return Status::ok();
 }
 
-Status eval(KernelContext& context) {
-  const FullyConnectedData& d = *context.op_data_as<FullyConnectedData>();
+Status eval_fully_connected(KernelContext& context, const FullyConnectedData& d) {
   const Tensor input = context.input(0);
   const Tensor filter = context.input(1);
   const Tensor output = context.output(0);
@@ -249,10 +239,16 @@ Status eval(KernelContext& context) {
   return Status::ok();
 }
 
+namespace {
+
+Status eval(KernelContext& context) {
+  return eval_fully_connected(context, *context.op_data_as<FullyConnectedData>());
+}
+
 }  // namespace
 
 const Kernel& fully_connected() {
-  static const Kernel kernel = {"reference/fully_connected", prepare, eval};
+  static const Kernel kernel = {"reference/fully_connected", prepare_fully_connected, eval};
   return kernel;
 }
 

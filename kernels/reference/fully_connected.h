@@ -7,6 +7,10 @@
 
 #include <cstdint>
 
+#include "edgeinfer/kernel.h"
+#include "edgeinfer/status.h"
+#include "kernels/reference/conv_common.h"
+
 namespace edgeinfer {
 namespace reference {
 
@@ -46,6 +50,25 @@ void fully_connected_int16(const FullyConnectedParams& params, const int32_t* mu
 void fully_connected_int16_acc32(const FullyConnectedParams& params, const int32_t* multipliers,
                                  const int32_t* shifts, const int16_t* input, const int8_t* filter,
                                  const int32_t* bias, int16_t* output);
+
+// ---- Kernel glue, shared with the optimized kernels (which check the same and fall back to this eval) ----
+
+// What prepare_fully_connected() computes once and stores as the op data (in persistent memory).
+struct FullyConnectedData {
+  FullyConnectedParams params;
+  DataType type;  // input and output type
+  BiasKind bias;
+  BiasSource bias_source;
+  int32_t* multipliers;  // per channel, or pointing at `multiplier`; null for float32
+  int32_t* shifts;
+  int32_t multiplier;  // per-tensor filters
+  int32_t shift;
+};
+
+// The reference kernel's prepare(): validates the op and sets a FullyConnectedData as its op data.
+Status prepare_fully_connected(KernelContext& context);
+// The reference kernel's eval() with the op data `data`.
+Status eval_fully_connected(KernelContext& context, const FullyConnectedData& data);
 
 }  // namespace reference
 }  // namespace edgeinfer

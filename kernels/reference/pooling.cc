@@ -226,23 +226,8 @@ Status pool_prepare(KernelContext& context, bool is_average) {
   return Status::ok();
 }
 
-Status average_pool_prepare(KernelContext& context) {
-  return pool_prepare(context, true);
-}
 Status max_pool_prepare(KernelContext& context) {
   return pool_prepare(context, false);
-}
-
-Status average_pool_eval(KernelContext& context) {
-  const auto& p = *context.op_data_as<PoolParams>();
-  const Tensor input = context.input(0);
-  const Tensor output = context.output(0);
-  switch (input.type) {
-    case DataType::kFloat32: average_pool_float(p, input.data_as<float>(), output.data_as<float>()); break;
-    case DataType::kInt8: average_pool_int8(p, input.data_as<int8_t>(), output.data_as<int8_t>()); break;
-    default: average_pool_int16(p, input.data_as<int16_t>(), output.data_as<int16_t>()); break;
-  }
-  return Status::ok();
 }
 
 Status max_pool_eval(KernelContext& context) {
@@ -259,8 +244,24 @@ Status max_pool_eval(KernelContext& context) {
 
 }  // namespace
 
+Status average_pool_2d_prepare(KernelContext& context) {
+  return pool_prepare(context, true);
+}
+
+Status average_pool_2d_eval(KernelContext& context) {
+  const auto& p = *context.op_data_as<PoolParams>();
+  const Tensor input = context.input(0);
+  const Tensor output = context.output(0);
+  switch (input.type) {
+    case DataType::kFloat32: average_pool_float(p, input.data_as<float>(), output.data_as<float>()); break;
+    case DataType::kInt8: average_pool_int8(p, input.data_as<int8_t>(), output.data_as<int8_t>()); break;
+    default: average_pool_int16(p, input.data_as<int16_t>(), output.data_as<int16_t>()); break;
+  }
+  return Status::ok();
+}
+
 const Kernel& average_pool_2d() {
-  static const Kernel kernel = {"reference/average_pool_2d", average_pool_prepare, average_pool_eval};
+  static const Kernel kernel = {"reference/average_pool_2d", average_pool_2d_prepare, average_pool_2d_eval};
   return kernel;
 }
 

@@ -5,6 +5,8 @@
 
 #include <cstdint>
 
+#include "edgeinfer/kernel.h"
+
 namespace edgeinfer {
 namespace reference {
 
@@ -33,6 +35,11 @@ void average_pool_int16(const PoolParams& params, const int16_t* in, int16_t* ou
 void max_pool_float(const PoolParams& params, const float* in, float* out);
 void max_pool_int8(const PoolParams& params, const int8_t* in, int8_t* out);
 void max_pool_int16(const PoolParams& params, const int16_t* in, int16_t* out);
+
+// The reference AVERAGE_POOL_2D kernel's prepare() (validates the op, stores a PoolParams as op data; every
+// window overlaps the input, at most 2^16 elements for integer types) and eval(), for optimized kernels.
+Status average_pool_2d_prepare(KernelContext& context);
+Status average_pool_2d_eval(KernelContext& context);
 
 }  // namespace reference
 }  // namespace edgeinfer

@@ -42,7 +42,7 @@ TEST(CliTest, DemoRunsAndExplainsItself) {
 }
 
 TEST(CliTest, HelpWorksForEverySubcommand) {
-  for (const std::string sub : {"", " demo", " inspect", " run"}) {
+  for (const std::string sub : {"", " demo", " export", " inspect", " run", " size"}) {
     const auto result = run_command(cli() + sub + " --help");
     EXPECT_EQ(result.exit_code, 0) << sub << ": " << result.output;
     EXPECT_NE(result.output.find("Usage"), std::string::npos) << sub;
@@ -112,6 +112,10 @@ TEST(CliTest, BadInputsGiveOneLineErrors) {
       {" run " + model + " --input a --input b", "model has 1 inputs, got 2"},
       {" run " + model + " --input " + short_file.string() + " --fill lcg:1", "not both"},
       {" inspect " + short_file.string(), "model is only 3 bytes"},
+      {" inspect /tmp", "/tmp: is a directory"},
+      {" run /tmp --fill lcg:1", "/tmp: is a directory"},
+      {" inspect " + model + " --kernels fast", "--kernels fast: expected reference or optimized"},
+      {" inspect " + model + " --optimized-ops CONV_2D", "--optimized-ops needs --kernels optimized"},
   };
   for (const auto& [args, expected] : cases) {
     const auto result = run_command(cli() + args);
@@ -134,5 +138,220 @@ TEST(CliTest, RunOutputMatchesTflmGolden) {
   EXPECT_EQ(testing::read_bytes(out),
             testing::read_bytes(shared / "golden/tflm/hello_world_int8.seed12345.bin"));
 }
+
+std::string read_text(const std::filesystem::path& path) {
+  const auto bytes = testing::read_bytes(path);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// The bytes of the array in an exported .cc ("0x1c, 0x00, ..." between the braces).
+std::vector<uint8_t> exported_bytes(const std::string& source) {
+  std::vector<uint8_t> bytes;
+  const size_t open = source.find("] = {");
+  const size_t close = source.find("};", open);
+  for (size_t i = source.find("0x", open); i < close; i = source.find("0x", i + 4))
+    bytes.push_back(static_cast<uint8_t>(std::stoul(source.substr(i + 2, 2), nullptr, 16)));
+  return bytes;
+}
+
+TEST(CliTest, ExportWritesTheVerifiedModelAsAnAlignedArray) {
+  const auto source = temp_file("model_data.cc");
+  const auto header = temp_file("model_data.h");
+  const auto result =
+      run_command(cli() + " export " + demo_model().string() + " --format cc -o " + source.string() +
+                  " --name g_demo_model --section .model --header " + header.string());
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string text = read_text(source);
+  const auto model = testing::read_bytes(demo_model());
+  EXPECT_NE(text.find("extern const uint8_t g_demo_model[];"), std::string::npos) << text.substr(0, 600);
+  EXPECT_NE(text.find("alignas(16) __attribute__((section(\".model\"))) const uint8_t g_demo_model[] = {"),
+            std::string::npos);
+  EXPECT_NE(text.find("const size_t g_demo_model_size = " + std::to_string(model.size()) + ";"),
+            std::string::npos);
+  EXPECT_EQ(exported_bytes(text), model);
+  const std::string declarations = read_text(header);
+  EXPECT_NE(declarations.find("extern const uint8_t g_demo_model[];"), std::string::npos) << declarations;
+  EXPECT_NE(declarations.find("extern const size_t g_demo_model_size;"), std::string::npos) << declarations;
+  EXPECT_FALSE(std::filesystem::exists(source.string() + ".tmp." + std::to_string(getpid())));
+
+  // Default name from the file name, no section attribute unless asked for.
+  const auto plain = temp_file("plain.cc");
+  ASSERT_EQ(run_command(cli() + " export " + demo_model().string() + " -o " + plain.string()).exit_code, 0);
+  const std::string plain_text = read_text(plain);
+  const std::string stem = "edgeinfer_cli_test_" + std::to_string(getpid()) + "_demo_model_data";
+  EXPECT_NE(plain_text.find("alignas(16) const uint8_t " + stem + "[] = {"), std::string::npos)
+      << plain_text.substr(0, 600);
+  EXPECT_EQ(plain_text.find("section"), std::string::npos);
+}
+
+TEST(CliTest, ExportRefusesBadModelsAndNames) {
+  const std::string model = demo_model().string();
+  const std::string out = temp_file("refused.cc").string();
+  const auto short_file = temp_file("short.tflite");
+  std::ofstream(short_file, std::ios::binary) << "abc";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {" export /no/such/model.tflite -o " + out, "cannot open"},
+      {" export " + short_file.string() + " -o " + out, "model is only 3 bytes"},
+      {" export " + model + " --format bin -o " + out, "--format bin is not supported"},
+      {" export " + model + " -o " + out + " --name 9lives", "not a C identifier"},
+      {" export " + model + " -o " + out + " --name 'a-b'", "not a C identifier"},
+      {" export " + model + " -o " + out + " --name int", "keyword"},
+      {" export " + model + " -o " + out + " --name __model", "reserved"},
+      {" export " + model + " -o " + out + " --section '.model\"x'", "not a section name"},
+      {" export " + model + " -o " + model, "refusing to overwrite the model"},
+      {" export " + model + " -o /no/such/dir/model.cc", "/no/such/dir/model.cc: cannot write"},
+      {" export /tmp -o " + out, "/tmp: is a directory"},
+  };
+  for (const auto& [args, expected] : cases) {
+    const auto result = run_command(cli() + args);
+    EXPECT_EQ(result.exit_code, 1) << args << ": " << result.output;
+    EXPECT_NE(result.output.find(expected), std::string::npos) << args << ": " << result.output;
+    EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1)
+        << args << ": " << result.output;
+  }
+  EXPECT_FALSE(std::filesystem::exists(out)) << "nothing written for a refused export";
+  EXPECT_EQ(testing::read_bytes(model).size(), testing::read_bytes(demo_model()).size());
+}
+
+// A minimal firmware: an ELF header (size reads only the map) and a map in GNU ld's layout.
+constexpr const char* kTinyMap = R"(Memory Configuration
+
+Name             Origin             Length             Attributes
+FLASH            0x00000000         0x00400000         xr
+RAM              0x20000000         0x00400000         xrw
+*default*        0x00000000         0xffffffff
+
+Linker script and memory map
+
+.text           0x00000000      0x300
+ .text          0x00000000      0x100 libedgeinfer_runtime.a(interpreter.cc.obj)
+ .text          0x00000100       0x80 libedgeinfer_kernels.a(fully_connected.cc.obj)
+ .text          0x00000180       0x80 /usr/lib/picolibc/arm-none-eabi/lib/libc.a(memcpy.S.o)
+ .text          0x00000200      0x100 CMakeFiles/model.elf.dir/model_main.cc.obj
+
+.model          0x00000300      0xa90
+ .model         0x00000300      0xa90 CMakeFiles/model.elf.dir/model/data.cc.obj
+
+.stack          0x20000000     0x4000
+.data           0x20004000        0x8 load address 0x00000d90
+ .data          0x20004000        0x8 CMakeFiles/model.elf.dir/model_main.cc.obj
+.bss            0x20004008       0x78 load address 0x00000d98
+ .bss           0x20004008       0x78 CMakeFiles/model.elf.dir/model_main.cc.obj
+.arena          0x20004080      0x300 load address 0x00000d98
+ .arena         0x20004080      0x300 CMakeFiles/model.elf.dir/model_main.cc.obj
+OUTPUT(tiny.elf elf32-littlearm)
+)";
+
+constexpr const char* kTinyRunLog =
+    R"(EI firmware board=mps2-an386 libc=picolibc model=hello_world_int8 kernels=optimized seed=12345 model_bytes=2704
+EI verify instructions=13905
+EI allocate instructions=36350 arena_used_bytes=544 arena_reserved_bytes=768
+EI invoke run=first ticks=1900 instructions=9500 stack_bytes=960
+EI invoke run=second ticks=1000 instructions=5000 stack_bytes=948
+EI ram data_bytes=8 bss_bytes=120 stack_reserved_bytes=16384 stack_peak_bytes=2300
+EI result=ok
+)";
+
+struct TinyFirmware {
+  std::filesystem::path elf = temp_file("tiny.elf");
+  std::filesystem::path log = temp_file("tiny.log");
+  std::filesystem::path anchors = temp_file("anchors.json");
+  TinyFirmware() {
+    std::ofstream(elf, std::ios::binary) << "\x7f"
+                                            "ELF\x01\x01\x01";
+    std::ofstream(elf.string() + ".map") << kTinyMap;
+    std::ofstream(log) << kTinyRunLog;
+    std::ofstream(anchors) << R"({"models": {"hello_world_int8": {"macs": 288,
+        "ref": {"instructions_per_invoke": 5255}, "cmsis": {"instructions_per_invoke": 2500}}}})";
+  }
+};
+
+TEST(CliTest, SizeSplitsFlashAndRamAndComparesWithAnchors) {
+  const TinyFirmware firmware;
+  const auto result =
+      run_command(cli() + " size " + firmware.elf.string() + " --run-log " + firmware.log.string() +
+                  " --anchors " + firmware.anchors.string() + " --json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto json = nlohmann::json::parse(result.output);
+  EXPECT_EQ(json["flash_bytes"]["runtime"], 0x100);
+  EXPECT_EQ(json["flash_bytes"]["kernels"], 0x80);
+  EXPECT_EQ(json["flash_bytes"]["c_library"], 0x80);
+  EXPECT_EQ(json["flash_bytes"]["model"], 2704);
+  EXPECT_EQ(json["flash_bytes"]["other"], 0x100 + 8);
+  EXPECT_EQ(json["flash_bytes"]["total_without_model"], 0x300 + 8);
+  EXPECT_EQ(json["ram_bytes"]["arena_reserved"], 0x300);
+  EXPECT_EQ(json["ram_bytes"]["static"], 0x80);
+  EXPECT_EQ(json["ram_bytes"]["stack_reserved"], 0x4000);
+  EXPECT_EQ(json["run"]["instructions_per_invoke"], 5000);
+  EXPECT_EQ(json["run"]["stack_peak_bytes"], 2300);
+  EXPECT_EQ(json["macs"], 288);  // from the anchors: no --model given
+  EXPECT_DOUBLE_EQ(json["tflm"]["this_over_cmsis_nn"].get<double>(), 2.0);
+
+  const auto text =
+      run_command(cli() + " size " + firmware.elf.string() + " --run-log " + firmware.log.string());
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("arena used 544 bytes = 0.201x the model's 2,704 bytes (rule of thumb: 2x, i.e. "
+                             "5,408 bytes)"),
+            std::string::npos)
+      << text.output;
+
+  const auto row =
+      run_command(cli() + " size " + firmware.elf.string() + " --run-log " + firmware.log.string() +
+                  " --reference-run-log " + firmware.log.string() + " --markdown");
+  ASSERT_EQ(row.exit_code, 0) << row.output;
+  EXPECT_NE(
+      row.output.find(
+          "| hello_world_int8 | 256 | 128 | 2,704 | 544 | 128 | 2,300 | 5,000 | 5,000 | 1.00 | – | – |"),
+      std::string::npos)
+      << row.output;
+}
+
+TEST(CliTest, SizeExplainsMissingAndGarbledInputs) {
+  const TinyFirmware firmware;
+  const std::string elf = firmware.elf.string();
+  const auto no_map = temp_file("no_map.elf");
+  std::ofstream(no_map, std::ios::binary) << "\x7f"
+                                             "ELF";
+  const auto garbled = temp_file("garbled.elf");
+  std::ofstream(garbled, std::ios::binary) << "\x7f"
+                                              "ELF";
+  std::ofstream(garbled.string() + ".map")
+      << "Memory Configuration\n\nFLASH 0x0 0x100 xr\n\nLinker script and memory "
+         "map\n\n.text 0x00000000 0xqq\n";
+  const auto not_elf = temp_file("not_elf.elf");
+  std::ofstream(not_elf) << "hello";
+  const auto other_log = temp_file("other.log");
+  std::string other = kTinyRunLog;
+  other.replace(other.find("model_bytes=2704"), 16, "model_bytes=9999");
+  std::ofstream(other_log) << other;
+  const auto bad_json = temp_file("bad.json");
+  std::ofstream(bad_json) << "{\"models\": ";
+  const std::string log = " --run-log " + firmware.log.string();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {" size /no/such/firmware.elf", "/no/such/firmware.elf: cannot open"},
+      {" size " + not_elf.string(), "not an ELF file"},
+      {" size " + no_map.string(), "no linker map beside the ELF"},
+      {" size " + garbled.string(), "line 7: garbled output section '.text'"},
+      {" size " + elf + " --run-log /no/such.log", "run log /no/such.log"},
+      {" size " + elf + " --run-log " + elf + ".map", "not the output of the model firmware"},
+      {" size " + elf + " --run-log " + other_log.string(), "not this firmware's: it ran a 9,999-byte model"},
+      {" size " + elf + " --anchors " + firmware.anchors.string(), "give --run-log too"},
+      {" size " + elf + log + " --anchors " + bad_json.string(), "not valid JSON"},
+      {" size " + elf + log + " --anchors " + firmware.anchors.string() + " --anchor-model vww",
+       "no model 'vww' (has: hello_world_int8)"},
+      {" size " + elf + log + " --model /no/such/model.tflite", "cannot open"},
+      {" size " + elf + log + " --json --markdown", "not both"},
+      {" size " + elf + " --map /tmp", "linker map /tmp: is a directory"},
+      {" size " + elf + log + " --model /tmp", "/tmp: is a directory"},
+  };
+  for (const auto& [args, expected] : cases) {
+    const auto result = run_command(cli() + args);
+    EXPECT_EQ(result.exit_code, 1) << args << ": " << result.output;
+    EXPECT_NE(result.output.find(expected), std::string::npos) << args << ": " << result.output;
+    EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1)
+        << args << ": " << result.output;
+  }
+}
+
 }  // namespace
 }  // namespace edgeinfer

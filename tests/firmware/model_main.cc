@@ -25,7 +25,7 @@
 #endif
 
 extern const uint8_t ei_model_data[];
-extern const size_t ei_model_size;
+extern const size_t ei_model_data_size;
 
 extern "C" {
 extern uint8_t __data_start[], __data_end[], __bss_start[], __bss_end[];
@@ -118,7 +118,7 @@ int main() {
   cm::write("EI firmware board=" EI_BOARD_NAME " libc=" EI_LIBC_NAME " model=" EI_MODEL_NAME
             " kernels=" EI_KERNELS_NAME);
   line("seed", EI_SEED);
-  line("model_bytes", ei_model_size);
+  line("model_bytes", ei_model_data_size);
   line("icount_shift", cm::kIcountShift);
   line("icount_overhead", cm::icount_overhead_instructions());
   cm::write("\n");
@@ -132,7 +132,7 @@ int main() {
 
   edgeinfer::Model model;
   uint64_t t0 = cm::icount_ticks();
-  Status status = edgeinfer::Model::from_bytes(ei_model_data, ei_model_size, &model);
+  Status status = edgeinfer::Model::from_bytes(ei_model_data, ei_model_data_size, &model);
   uint64_t t1 = cm::icount_ticks();
   if (!status) fail("loading the model", status);
   cm::write("EI verify");

@@ -24,5 +24,7 @@ struct CliError {
 Command add_inspect_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_demo_command(CLI::App& app);
+Command add_export_command(CLI::App& app);
+Command add_size_command(CLI::App& app);
 
 }  // namespace edgeinfer::cli

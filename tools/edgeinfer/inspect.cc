@@ -1,11 +1,16 @@
-// edgeinfer inspect MODEL [--json]: ops, tensors, parameters, MACs and the exact arena size.
+// edgeinfer inspect MODEL [--json] [--kernels reference|optimized]: ops, tensors, parameters, MACs and the
+// exact arena size (with the kernels the firmware registers: optimized kernels may need other scratch
+// buffers).
+#include <algorithm>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "compiler/host_runner.h"
 #include "compiler/model_stats.h"
 #include "edgeinfer/kernels.h"
+#include "kernels/optimized/cortex_m/cortex_m_kernels.h"
 #include "tools/edgeinfer/commands.h"
 
 namespace edgeinfer::cli {
@@ -39,13 +44,40 @@ std::string shape_text(const Tensor& tensor) {
   return text;
 }
 
-int inspect(const std::string& path, bool as_json) {
+// The firmware's resolver: reference kernels, and with `optimized` the Cortex-M kernels (all of them, or only
+// `only_ops`: tests/firmware registers them for EI_OPTIMIZED_OPS; the same code runs on the host).
+void use_kernels(const std::string& kernels, const std::vector<std::string>& only_ops,
+                 AllOpsResolver& resolver) {
+  if (kernels == "reference") {
+    if (!only_ops.empty()) throw CliError{"--optimized-ops needs --kernels optimized"};
+    return;
+  }
+  if (kernels != "optimized") throw CliError{"--kernels " + kernels + ": expected reference or optimized"};
+  std::vector<std::string> unmatched = only_ops;
+  for (const auto& [op, kernel] : cortex_m::kOptimizedKernels) {
+    const std::string name = builtin_op_name(static_cast<int32_t>(op));
+    std::erase(unmatched, name);
+    if (!only_ops.empty() && std::find(only_ops.begin(), only_ops.end(), name) == only_ops.end()) continue;
+    const Status status = resolver.add(op, kernel());
+    if (!status.is_ok()) throw CliError{status.message()};
+  }
+  // A warning, not an error: a kernel added to the firmware before kOptimizedKernels must not stop its build.
+  for (const auto& name : unmatched)
+    std::fprintf(stderr,
+                 "edgeinfer inspect: warning: no optimized kernel for %s in cortex_m::kOptimizedKernels: "
+                 "arena measured with the reference kernel\n",
+                 name.c_str());
+}
+
+int inspect(const std::string& path, bool as_json, const std::string& kernels,
+            const std::vector<std::string>& only_ops) {
   host::LoadedModel loaded;
   Status status = loaded.load_file(path);
   if (!status.is_ok()) throw CliError{status.message()};
   const Model& model = loaded.model();
   const compiler::ModelStats stats = compiler::compute_model_stats(model);
   AllOpsResolver resolver;
+  use_kernels(kernels, only_ops, resolver);
   host::HostInterpreter runner;
   const Status arena_status = runner.init(model, resolver);
   const size_t arena_bytes = arena_status.is_ok() ? runner.arena_bytes() : 0;
@@ -56,6 +88,7 @@ int inspect(const std::string& path, bool as_json) {
     nlohmann::json json;
     json["model"] = path;
     json["model_bytes"] = model.size();
+    json["kernels"] = kernels;
     json["op_counts"] = stats.op_counts;
     nlohmann::json ops = nlohmann::json::array();
     for (const auto& op : stats.ops)
@@ -140,7 +173,15 @@ Command add_inspect_command(CLI::App& app) {
   auto as_json = std::make_shared<bool>(false);
   command->add_option("MODEL", *path, "The .tflite model")->required();
   command->add_flag("--json", *as_json, "Print JSON (arena size under the key arena_bytes)");
-  return {command, [path, as_json] { return inspect(*path, *as_json); }};
+  auto kernels = std::make_shared<std::string>("reference");
+  command->add_option(
+      "--kernels", *kernels,
+      "Kernels the arena is measured with: reference (default) or optimized (Cortex-M kernels)");
+  auto only_ops = std::make_shared<std::vector<std::string>>();
+  command->add_option("--optimized-ops", *only_ops, "With --kernels optimized: only these ops use them (A;B)")
+      ->delimiter(';');
+  return {command,
+          [path, as_json, kernels, only_ops] { return inspect(*path, *as_json, *kernels, *only_ops); }};
 }
 
 }  // namespace edgeinfer::cli

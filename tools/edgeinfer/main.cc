@@ -1,4 +1,4 @@
-// edgeinfer: inspect and run .tflite models with the EdgeInfer runtime.
+// edgeinfer: inspect, run and export .tflite models with the EdgeInfer runtime; firmware footprints.
 #include <cstdio>
 #include <vector>
 
@@ -9,9 +9,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "edgeinfer 0.1.0");
   const std::vector<edgeinfer::cli::Command> commands = {
-      edgeinfer::cli::add_demo_command(app),
-      edgeinfer::cli::add_inspect_command(app),
-      edgeinfer::cli::add_run_command(app),
+      edgeinfer::cli::add_demo_command(app),    edgeinfer::cli::add_export_command(app),
+      edgeinfer::cli::add_inspect_command(app), edgeinfer::cli::add_run_command(app),
+      edgeinfer::cli::add_size_command(app),
   };
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "edgeinfer/kernel.h"
+#include "edgeinfer/ops.h"
 
 namespace edgeinfer {
 namespace cortex_m {
@@ -18,6 +19,19 @@ const Kernel& depthwise_conv_2d();
 const Kernel& fully_connected();
 const Kernel& average_pool_2d();
 const Kernel& add();
+
+// Every optimized kernel with its op, for code that registers them all (the host's `edgeinfer inspect
+// --kernels optimized`). Firmware registers only its model's ops (tests/firmware, EI_OPTIMIZED_OPS), so that
+// unused kernels are not linked.
+struct OpKernel {
+  BuiltinOp op;
+  const Kernel& (*kernel)();
+};
+inline constexpr OpKernel kOptimizedKernels[] = {{BuiltinOp::kConv2D, conv_2d},
+                                                 {BuiltinOp::kDepthwiseConv2D, depthwise_conv_2d},
+                                                 {BuiltinOp::kFullyConnected, fully_connected},
+                                                 {BuiltinOp::kAveragePool2D, average_pool_2d},
+                                                 {BuiltinOp::kAdd, add}};
 
 }  // namespace cortex_m
 }  // namespace edgeinfer

@@ -26,11 +26,17 @@ inline uint32_t load_u32(const void* p) {
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store_u32(void* p, uint32_t v) { std::memcpy(p, &v, sizeof v); }
+inline void store_u32(void* p, uint32_t v) {
+  std::memcpy(p, &v, sizeof v);
+}
 
 namespace portable {
-inline int32_t low_half(uint32_t x) { return static_cast<int16_t>(x & 0xFFFFu); }
-inline int32_t high_half(uint32_t x) { return static_cast<int16_t>(x >> 16); }
+inline int32_t low_half(uint32_t x) {
+  return static_cast<int16_t>(x & 0xFFFFu);
+}
+inline int32_t high_half(uint32_t x) {
+  return static_cast<int16_t>(x >> 16);
+}
 inline uint32_t pack_halves(int32_t low, int32_t high) {
   return (static_cast<uint32_t>(low) & 0xFFFFu) | (static_cast<uint32_t>(high) << 16);
 }
@@ -97,7 +103,8 @@ inline int32_t smladx(uint32_t x, uint32_t y, int32_t acc) {
 inline uint32_t pack_low_halves(uint32_t low_from, uint32_t high_from) {  // {low(low_from), low(high_from)}
   return (low_from & 0xFFFFu) | (high_from << 16);
 }
-inline uint32_t pack_high_halves(uint32_t low_from, uint32_t high_from) {  // {high(low_from), high(high_from)}
+inline uint32_t pack_high_halves(uint32_t low_from,
+                                 uint32_t high_from) {  // {high(low_from), high(high_from)}
   return (low_from >> 16) | (high_from & 0xFFFF0000u);
 }
 
@@ -144,6 +151,16 @@ inline int32_t smlatt(uint32_t x, uint32_t y, int32_t acc) {
 #endif
 }
 
+// SMLABT: acc + low(x) * high(y), modulo 2^32 (Q flag ignored).
+inline int32_t smlabt(uint32_t x, uint32_t y, int32_t acc) {
+#if EI_HAVE_ARM_DSP
+  return __smlabt(static_cast<int32_t>(x), static_cast<int32_t>(y), acc);
+#else
+  return static_cast<int32_t>(static_cast<uint32_t>(acc) +
+                              static_cast<uint32_t>(portable::low_half(x) * portable::high_half(y)));
+#endif
+}
+
 // SADD16: the two halves added, each modulo 2^16.
 inline uint32_t sadd16(uint32_t x, uint32_t y) {
 #if EI_HAVE_ARM_DSP
@@ -151,6 +168,30 @@ inline uint32_t sadd16(uint32_t x, uint32_t y) {
 #else
   return portable::pack_halves(portable::low_half(x) + portable::low_half(y),
                                portable::high_half(x) + portable::high_half(y));
+#endif
+}
+
+// ---- Added for conv_2d / fully_connected (matmul_int8) ----
+
+// The two 32-bit halves of the 64-bit word at p[kIndex] (8-byte aligned), with one LDRD on Cortex-M (GCC
+// splits a uint64_t load into two LDRs when both halves are used separately).
+template <int kIndex>
+inline void load_pair(const uint64_t* p, uint32_t* low, uint32_t* high) {
+#if EI_HAVE_ARM_DSP
+  __asm__("ldrd %0, %1, [%2, #%c3]" : "=r"(*low), "=r"(*high) : "r"(p), "n"(kIndex * 8), "m"(p[kIndex]));
+#else
+  const uint64_t v = p[kIndex];
+  *low = static_cast<uint32_t>(v);
+  *high = static_cast<uint32_t>(v >> 32);
+#endif
+}
+
+// SSAT #8: x saturated to [-128, 127].
+inline int32_t saturate_int8(int32_t x) {
+#if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT
+  return __ssat(x, 8);
+#else
+  return x < -128 ? -128 : (x > 127 ? 127 : x);
 #endif
 }
 
