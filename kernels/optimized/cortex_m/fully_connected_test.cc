@@ -218,5 +218,27 @@ TEST(CortexMFullyConnected, FallbackCasesMatchReference) {
   }
 }
 
+// The fast path needs no arena beyond the reference kernel's but its own op data (one 16-byte persistent
+// block): no per-channel terms, no copy of the input row (8 KB of scratch for this 4000-deep layer, as in
+// micro_speech).
+TEST(CortexMFullyConnected, NeedsNoMoreArenaThanReference) {
+  std::mt19937 rng(11);
+  Case c;
+  c.depth = 4000;
+  c.units = 64;
+  c.input_zp = -3;
+  const BuiltCase built = build_case(c, rng);
+  size_t arena[2] = {0, 0};
+  const Kernel* kernels[2] = {&reference::fully_connected(), &cortex_m::fully_connected()};
+  for (int k = 0; k < 2; ++k) {
+    testing::ModelSession session;
+    const Status status = session.open(built.model, {{BuiltinOp::kFullyConnected, kernels[k]}});
+    ASSERT_TRUE(status.is_ok()) << status.message();
+    arena[k] = session.interpreter().arena_used_bytes();
+  }
+  EXPECT_LE(arena[1], arena[0] + 16) << "reference " << arena[0] << " bytes, cortex_m " << arena[1]
+                                     << " bytes";
+}
+
 }  // namespace
 }  // namespace edgeinfer

@@ -241,58 +241,62 @@ void matmul_int8_four_rows(const int8_t* const rows[4], const uint64_t* expanded
   }
 }
 
-void expand_row(const int8_t* row, int depth, uint64_t* expanded) {
-  for (int n = depth >> 2; n > 0; --n, row += 4) {
-    const uint32_t x = load_u32(row);
-    *expanded++ = sxtb16(x) | static_cast<uint64_t>(sxtb16_ror8(x)) << 32;
-  }
-}
-
 // GCC's scheduling before register allocation (on by default for Arm at -O2) hoists the four filter loads
-// together and runs out of registers in the four-channel loop (about 30% more instructions with spills);
-// without it the loop allocates cleanly.
+// together and runs out of registers in the four-channel loop (spills); without it the loop allocates
+// cleanly.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__arm__)
 __attribute__((optimize("no-schedule-insns")))
 #endif
-void matmul_int8_row_expanded(const int8_t* row, const uint64_t* expanded, int depth, const int8_t* filter,
-                              int channels, const Int8OutputStage& stage, int8_t* out) {
+void matmul_int8_row_offset(const int8_t* row, int depth, const int8_t* filter, int channels,
+                            const int32_t* bias, int32_t input_offset, const Int8OutputStage& stage,
+                            int8_t* out) {
   const OutputLimits limits{stage.output_offset, stage.activation_min, stage.activation_max};
   const int quant_step = stage.per_channel ? 1 : 0;
   const int quads = depth >> 2;
   const int done = quads * 4;
+  // input_offset in both int16 lanes: SXTAB16 adds it to the sign-extended bytes, exactly (see the header).
+  const uint32_t offset_pair = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
   int c = 0;
-  // Four channels at a time: the row's pairs are loaded once (LDRD) for four filter words: 24 instructions
-  // per 16 products. Then two channels, then one.
+  // Four channels at a time: each input word is loaded and split (with the offset) once for four filter
+  // words: 23 instructions per 16 products.
   for (; c + 3 < channels; c += 4) {
+    // Channels c + 1 and c + 3 are read at `depth` past c and c + 2 (register offsets): one pointer register
+    // fewer, so the offset pair stays in a register.
     const int8_t* f0 = filter + c * depth;
-    const int8_t* f1 = f0 + depth;
-    const int8_t* f2 = f1 + depth;
-    const int8_t* f3 = f2 + depth;
-    int32_t s0 = stage.channel_terms[c], s1 = stage.channel_terms[c + 1], s2 = stage.channel_terms[c + 2],
-            s3 = stage.channel_terms[c + 3];
-    const uint64_t* x = expanded;
-    for (int n = quads; n > 0; --n, ++x) {
-      uint32_t even, odd;
-      load_pair<0>(x, &even, &odd);
+    const int8_t* f2 = f0 + 2 * depth;
+    int32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    if (bias != nullptr) {
+      s0 = bias[c];
+      s1 = bias[c + 1];
+      s2 = bias[c + 2];
+      s3 = bias[c + 3];
+    }
+    const int8_t* x = row;
+    for (int n = quads; n > 0; --n) {
+      const uint32_t a = load_u32(x);
+      x += 4;
+      const uint32_t even = sxtab16(offset_pair, a);
+      const uint32_t odd = sxtab16_ror8(offset_pair, a);
+      // The loads at `depth` first, so that the others can advance their pointer (post-increment).
+      const uint32_t w1 = load_u32(f0 + depth);
+      s1 = smlad(even, sxtb16(w1), s1);
+      s1 = smlad(odd, sxtb16_ror8(w1), s1);
       const uint32_t w0 = load_u32(f0);
       f0 += 4;
       s0 = smlad(even, sxtb16(w0), s0);
       s0 = smlad(odd, sxtb16_ror8(w0), s0);
-      const uint32_t w1 = load_u32(f1);
-      f1 += 4;
-      s1 = smlad(even, sxtb16(w1), s1);
-      s1 = smlad(odd, sxtb16_ror8(w1), s1);
+      const uint32_t w3 = load_u32(f2 + depth);
+      s3 = smlad(even, sxtb16(w3), s3);
+      s3 = smlad(odd, sxtb16_ror8(w3), s3);
       const uint32_t w2 = load_u32(f2);
       f2 += 4;
       s2 = smlad(even, sxtb16(w2), s2);
       s2 = smlad(odd, sxtb16_ror8(w2), s2);
-      const uint32_t w3 = load_u32(f3);
-      f3 += 4;
-      s3 = smlad(even, sxtb16(w3), s3);
-      s3 = smlad(odd, sxtb16_ror8(w3), s3);
     }
-    for (int k = done; k < depth; ++k) {  // the last depth % 4 values from the int8 row
-      const int32_t v = row[k];
+    const int8_t* f1 = f0 + depth;
+    const int8_t* f3 = f2 + depth;
+    for (int k = done; k < depth; ++k) {  // the last depth % 4 values, one product at a time
+      const int32_t v = row[k] + input_offset;
       s0 = static_cast<int32_t>(static_cast<uint32_t>(s0) + static_cast<uint32_t>(v * *f0++));
       s1 = static_cast<int32_t>(static_cast<uint32_t>(s1) + static_cast<uint32_t>(v * *f1++));
       s2 = static_cast<int32_t>(static_cast<uint32_t>(s2) + static_cast<uint32_t>(v * *f2++));
@@ -304,40 +308,24 @@ void matmul_int8_row_expanded(const int8_t* row, const uint64_t* expanded, int d
       out[c + i] = requantize(sums[i], channel_scale(stage.multipliers[q], stage.shifts[q]), limits);
     }
   }
-  for (; c + 1 < channels; c += 2) {
-    const int8_t* f0 = filter + c * depth;
-    const int8_t* f1 = f0 + depth;
-    int32_t s0 = stage.channel_terms[c], s1 = stage.channel_terms[c + 1];
-    const uint64_t* x = expanded;
-    for (int n = quads; n > 0; --n, ++x) {
-      uint32_t even, odd;
-      load_pair<0>(x, &even, &odd);
-      const uint32_t w0 = load_u32(f0);
-      f0 += 4;
-      s0 = smlad(even, sxtb16(w0), s0);
-      s0 = smlad(odd, sxtb16_ror8(w0), s0);
-      const uint32_t w1 = load_u32(f1);
-      f1 += 4;
-      s1 = smlad(even, sxtb16(w1), s1);
-      s1 = smlad(odd, sxtb16_ror8(w1), s1);
+  for (; c < channels; ++c) {  // the last channels % 4, one at a time
+    const int8_t* f = filter + c * depth;
+    int32_t s = bias != nullptr ? bias[c] : 0;
+    const int8_t* x = row;
+    for (int n = quads; n > 0; --n) {
+      const uint32_t a = load_u32(x);
+      x += 4;
+      const uint32_t w = load_u32(f);
+      f += 4;
+      s = smlad(sxtab16(offset_pair, a), sxtb16(w), s);
+      s = smlad(sxtab16_ror8(offset_pair, a), sxtb16_ror8(w), s);
     }
-    for (int k = done; k < depth; ++k) {  // the last depth % 4 values from the int8 row
-      const int32_t v = row[k];
-      s0 = static_cast<int32_t>(static_cast<uint32_t>(s0) + static_cast<uint32_t>(v * *f0++));
-      s1 = static_cast<int32_t>(static_cast<uint32_t>(s1) + static_cast<uint32_t>(v * *f1++));
+    for (int k = done; k < depth; ++k) {
+      const int32_t v = row[k] + input_offset;
+      s = static_cast<int32_t>(static_cast<uint32_t>(s) + static_cast<uint32_t>(v * *f++));
     }
-    out[c] = requantize(s0, channel_scale(stage.multipliers[c * quant_step], stage.shifts[c * quant_step]),
-                        limits);
-    out[c + 1] = requantize(
-        s1, channel_scale(stage.multipliers[(c + 1) * quant_step], stage.shifts[(c + 1) * quant_step]),
-        limits);
-  }
-  if (c < channels) {  // an odd channel count: the last channel
-    matmul_int8_rows(row, nullptr, depth, filter + c * depth, channels - c,
-                     Int8OutputStage{stage.channel_terms + c, stage.multipliers + c * quant_step,
-                                     stage.shifts + c * quant_step, stage.per_channel, stage.output_offset,
-                                     stage.activation_min, stage.activation_max},
-                     out + c, nullptr);
+    const int q = c * quant_step;
+    out[c] = requantize(s, channel_scale(stage.multipliers[q], stage.shifts[q]), limits);
   }
 }
 

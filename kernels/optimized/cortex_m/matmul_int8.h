@@ -4,7 +4,9 @@
 //
 // The input offset is not added per product: sum_k f[k] * (x[k] + offset) equals
 // sum_k f[k] * x[k] + offset * sum_k f[k] modulo 2^32, so the second term joins the bias in a per-channel
-// constant computed in prepare() (channel_terms()), and the loops are pure int8 dot products on SMLAD.
+// constant computed in prepare() (compute_channel_terms()), and the loops are pure int8 dot products on
+// SMLAD. matmul_int8_row_offset() (fully connected) instead adds the offset while splitting the input words,
+// which needs neither the per-channel constants nor an expanded copy of the row.
 #pragma once
 
 #include <cstdint>
@@ -45,12 +47,15 @@ void matmul_int8_four_rows(const int8_t* const rows[4], const uint64_t* expanded
                            const int8_t* filter, int channels, const Int8OutputStage& stage, int8_t* out,
                            int out_stride);
 
-// One row (a fully connected batch) against all channels, four channels per loop: `expanded` holds the row's
-// first depth - depth % 4 values from expand_row() (per four values {even bytes, odd bytes} as int16 pairs,
-// 8-byte aligned), `row` itself serves the rest.
-void expand_row(const int8_t* row, int depth, uint64_t* expanded);
-void matmul_int8_row_expanded(const int8_t* row, const uint64_t* expanded, int depth, const int8_t* filter,
-                              int channels, const Int8OutputStage& stage, int8_t* out);
+// One row (a fully connected batch) against all channels, four channels per loop, without any precomputed
+// state: out[c] = requantized(bias[c] (0 when bias is null) + sum_k (row[k] + input_offset) *
+// filter[c * depth + k]), wrapping int32 like TensorFlow Lite; stage.channel_terms is not read. Each input
+// word is split once for four channels, the offset added in the split (SXTAB16): exact for |input_offset| <=
+// kMaxSplitInputOffset, where x + input_offset fits in an int16 lane (TFLite's [-127, 128] always does).
+constexpr int32_t kMaxSplitInputOffset = 32767 - 127;
+void matmul_int8_row_offset(const int8_t* row, int depth, const int8_t* filter, int channels,
+                            const int32_t* bias, int32_t input_offset, const Int8OutputStage& stage,
+                            int8_t* out);
 
 // terms[c] = bias[c] (0 without bias) + input_offset * sum_k filter[c * depth + k], modulo 2^32.
 void compute_channel_terms(const int8_t* filter, int depth, int channels, const int32_t* bias,
