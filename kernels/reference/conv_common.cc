@@ -22,6 +22,33 @@ Status check_io_count(KernelContext& context, int min_inputs, int max_inputs, in
   return Status::ok();
 }
 
+Status read_conv_geometry(const Tensor& input, const Tensor& filter, const Tensor& output,
+                          int32_t stride_height, int32_t stride_width, ConvParams* params) {
+  EI_RETURN_IF_ERROR(check_conv_types(input, filter, output));
+  EI_RETURN_IF_ERROR(require_rank(input, "input", 4));
+  EI_RETURN_IF_ERROR(require_rank(filter, "filter", 4));
+  EI_RETURN_IF_ERROR(require_rank(output, "output", 4));
+  EI_RETURN_IF_ERROR(require_valid_shape(input, "input"));
+  EI_RETURN_IF_ERROR(require_valid_shape(filter, "filter"));
+  EI_RETURN_IF_ERROR(require_valid_shape(output, "output"));
+  ConvParams& p = *params;
+  p.batches = input.shape.dims[0];
+  p.input_height = input.shape.dims[1];
+  p.input_width = input.shape.dims[2];
+  p.input_depth = input.shape.dims[3];
+  p.filter_height = filter.shape.dims[1];
+  p.filter_width = filter.shape.dims[2];
+  p.output_height = output.shape.dims[1];
+  p.output_width = output.shape.dims[2];
+  p.stride_height = stride_height;
+  p.stride_width = stride_width;
+  if (output.shape.dims[0] != p.batches) {
+    return Status::error(StatusCode::kInvalidModel, "output batch %d differs from input batch %d",
+                         static_cast<int>(output.shape.dims[0]), static_cast<int>(p.batches));
+  }
+  return Status::ok();
+}
+
 Status check_conv_types(const Tensor& input, const Tensor& filter, const Tensor& output) {
   if (input.type != output.type) {
     return Status::error(StatusCode::kInvalidModel, "input is %s but output is %s",

@@ -119,6 +119,13 @@ Status check_filter_quantization(const Tensor& filter, int channel_dim, int num_
 // Bias: `type`, `channels` elements.
 Status check_bias(const Tensor& bias, DataType type, int channels);
 
+// What every windowed convolution (conv_2d, depthwise_conv_2d, transpose_conv) checks and reads first:
+// check_conv_types(), rank-4 tensors of valid shape, the NHWC input and output sizes, the filter's height and
+// width (dimensions 1 and 2), the strides, and an output batch equal to the input's. The filter's channel
+// dimensions, dilation and padding are each op's own.
+Status read_conv_geometry(const Tensor& input, const Tensor& filter, const Tensor& output,
+                          int32_t stride_height, int32_t stride_width, ConvParams* params);
+
 // Requantization constants of each output channel, as TensorFlow Lite's
 // PopulateConvolutionQuantizationParams: multiplier of input_scale * filter_scale[c] / output_scale (computed
 // in double), the per-tensor filter scale broadcast. Fails when a shift exceeds `max_shift`.

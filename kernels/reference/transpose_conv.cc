@@ -161,32 +161,11 @@ Status prepare(KernelContext& context) {
   const Tensor input = context.input(kInput);
   const Tensor filter = context.input(kFilter);
   const Tensor output = context.output(0);
-  EI_RETURN_IF_ERROR(check_conv_types(input, filter, output));
-  EI_RETURN_IF_ERROR(require_rank(input, "input", 4));
-  EI_RETURN_IF_ERROR(require_rank(filter, "filter", 4));
-  EI_RETURN_IF_ERROR(require_rank(output, "output", 4));
-  EI_RETURN_IF_ERROR(require_valid_shape(input, "input"));
-  EI_RETURN_IF_ERROR(require_valid_shape(filter, "filter"));
-  EI_RETURN_IF_ERROR(require_valid_shape(output, "output"));
-  EI_RETURN_IF_ERROR(check_output_shape_input(context, output));
-
   ConvParams p;
-  p.batches = input.shape.dims[0];
-  p.input_height = input.shape.dims[1];
-  p.input_width = input.shape.dims[2];
-  p.input_depth = input.shape.dims[3];
+  EI_RETURN_IF_ERROR(read_conv_geometry(input, filter, output, options->stride_h(), options->stride_w(), &p));
+  EI_RETURN_IF_ERROR(check_output_shape_input(context, output));
   p.output_depth = filter.shape.dims[0];
-  p.filter_height = filter.shape.dims[1];
-  p.filter_width = filter.shape.dims[2];
   p.filter_input_depth = filter.shape.dims[3];
-  p.output_height = output.shape.dims[1];
-  p.output_width = output.shape.dims[2];
-  p.stride_height = options->stride_h();
-  p.stride_width = options->stride_w();
-  if (output.shape.dims[0] != p.batches) {
-    return Status::error(StatusCode::kInvalidModel, "output batch %d differs from input batch %d",
-                         static_cast<int>(output.shape.dims[0]), static_cast<int>(p.batches));
-  }
   if (p.filter_input_depth != p.input_depth) {
     return Status::error(StatusCode::kInvalidModel, "filter has %d input channels, input has %d",
                          static_cast<int>(p.filter_input_depth), static_cast<int>(p.input_depth));
