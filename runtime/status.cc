@@ -37,7 +37,8 @@ Status& Status::prefix(const char* format, ...) {
   va_end(args);
   if (head_length <= 0) return *this;
   char joined[kMaxMessage];
-  snprintf(joined, kMaxMessage, "%s%s", head, message_);
+  // Too long for kMaxMessage, the result keeps the prefix and as much of the old message as fits (by design).
+  if (snprintf(joined, kMaxMessage, "%s%s", head, message_) < 0) return *this;
   memcpy(message_, joined, kMaxMessage);
   return *this;
 }
