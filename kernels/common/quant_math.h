@@ -79,12 +79,18 @@ inline int32_t multiply_by_quantized_multiplier(int32_t x, int32_t multiplier, i
 // INT32_MIN), and its nudged, truncating division of p = x * multiplier by 2^31 is floor((p + 2^30) / 2^31)
 // for both signs of p (for p < 0: trunc((p + 1 - 2^30) / 2^31) = ceil(...) = floor((p + 2^30) / 2^31)): one
 // multiply-accumulate and a shift. Left shifts (shift > 0) and negative multipliers take the reference path.
+inline int32_t multiply_by_quantized_multiplier_fast(int32_t x, int32_t multiplier, int shift);
+
+// Its first step: SaturatingRoundingDoublingHighMul for multiplier >= 0, for callers that checked the
+// multipliers in prepare() and apply rounding_divide_by_pot() themselves.
+inline int32_t doubling_high_mul_nonnegative(int32_t x, int32_t multiplier) {
+  // |x * multiplier| <= 2^62: no overflow; the result lies in [-2^31, 2^31).
+  return static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t{1} << 30)) >> 31);
+}
+
 inline int32_t multiply_by_quantized_multiplier_fast(int32_t x, int32_t multiplier, int shift) {
   if (shift > 0 || multiplier < 0) return multiply_by_quantized_multiplier(x, multiplier, shift);
-  // |x * multiplier| <= 2^62: no overflow; the result lies in [-2^31, 2^31).
-  const int32_t high =
-      static_cast<int32_t>((static_cast<int64_t>(x) * multiplier + (int64_t{1} << 30)) >> 31);
-  return rounding_divide_by_pot(high, -shift);
+  return rounding_divide_by_pot(doubling_high_mul_nonnegative(x, multiplier), -shift);
 }
 
 // The int64-input variant (16x8 kernels with int64 accumulators): the multiplier is first reduced to Q15.

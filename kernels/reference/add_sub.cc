@@ -133,9 +133,13 @@ Status add_prepare(KernelContext& context) {
 Status add_eval(KernelContext& context) {
   return add_sub_eval<false>(context);
 }
+Status add_eval(KernelContext& context, const AddSubOpData& data) {
+  return eval_arithmetic(context, data, kAddFunctions);
+}
 
 const Kernel& add() {
-  static const Kernel kernel = {"reference/add", add_prepare, add_eval};
+  static const Kernel kernel = {"reference/add", add_prepare,
+                                static_cast<Status (*)(KernelContext&)>(add_eval)};
   return kernel;
 }
 

@@ -101,6 +101,8 @@ using AddSubOpData = ArithmeticOpData<AddSubQuantParams>;
 // kernels.
 Status add_prepare(KernelContext& context);
 Status add_eval(KernelContext& context);
+// The same eval() with the op data given (an optimized kernel's fallback keeps its own op data).
+Status add_eval(KernelContext& context, const AddSubOpData& data);
 
 }  // namespace reference
 }  // namespace edgeinfer

@@ -183,7 +183,10 @@ Status depthwise_conv_2d_prepare(KernelContext& context) {
 }
 
 Status depthwise_conv_2d_eval(KernelContext& context) {
-  const DepthwiseOpData& d = *context.op_data_as<DepthwiseOpData>();
+  return depthwise_conv_2d_eval(context, *context.op_data_as<DepthwiseOpData>());
+}
+
+Status depthwise_conv_2d_eval(KernelContext& context, const DepthwiseOpData& d) {
   const Tensor input = context.input(0);
   const Tensor filter = context.input(1);
   const Tensor output = context.output(0);
@@ -209,7 +212,7 @@ Status depthwise_conv_2d_eval(KernelContext& context) {
 
 const Kernel& depthwise_conv_2d() {
   static const Kernel kernel = {"reference/depthwise_conv_2d", depthwise_conv_2d_prepare,
-                                depthwise_conv_2d_eval};
+                                static_cast<Status (*)(KernelContext&)>(depthwise_conv_2d_eval)};
   return kernel;
 }
 

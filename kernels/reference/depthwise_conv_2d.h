@@ -40,6 +40,8 @@ struct DepthwiseOpData {
 // The reference kernel's prepare() (validates the op, stores a DepthwiseOpData) and eval().
 Status depthwise_conv_2d_prepare(KernelContext& context);
 Status depthwise_conv_2d_eval(KernelContext& context);
+// The same eval() with the op data given (an optimized kernel's fallback keeps its own op data).
+Status depthwise_conv_2d_eval(KernelContext& context, const DepthwiseOpData& data);
 
 }  // namespace reference
 }  // namespace edgeinfer

@@ -142,10 +142,10 @@ Status prepare_arithmetic(KernelContext& context, FusedActivation activation,
   return store_op_data(context, data);
 }
 
-// eval() of an arithmetic op prepared by prepare_arithmetic().
+// eval() of an arithmetic op prepared by prepare_arithmetic(), with its op data.
 template <class QuantParams>
-Status eval_arithmetic(KernelContext& context, const ArithmeticFunctions<QuantParams>& functions) {
-  const auto& data = *context.op_data_as<ArithmeticOpData<QuantParams>>();
+Status eval_arithmetic(KernelContext& context, const ArithmeticOpData<QuantParams>& data,
+                       const ArithmeticFunctions<QuantParams>& functions) {
   const Tensor input1 = context.input(0);
   const Tensor input2 = context.input(1);
   const Tensor output = context.output(0);
@@ -171,6 +171,11 @@ Status eval_arithmetic(KernelContext& context, const ArithmeticFunctions<QuantPa
       return Status::error(StatusCode::kInternal, "type %s was not prepared", data_type_name(output.type));
   }
   return Status::ok();
+}
+
+template <class QuantParams>
+Status eval_arithmetic(KernelContext& context, const ArithmeticFunctions<QuantParams>& functions) {
+  return eval_arithmetic(context, *context.op_data_as<ArithmeticOpData<QuantParams>>(), functions);
 }
 
 }  // namespace reference

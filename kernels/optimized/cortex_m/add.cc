@@ -71,39 +71,12 @@ Status prepare(KernelContext& context) {
   return Status::ok();
 }
 
-// The reference pure functions, for what has no table path.
-Status eval_reference(const AddSubOpData& d, const Tensor& input1, const Tensor& input2,
-                      const Tensor& output) {
-  const BinaryBroadcast& b = d.broadcast;
-  switch (output.type) {
-    case DataType::kFloat32:
-      reference::add_float(b, d.float_min, d.float_max, input1.data_as<const float>(),
-                           input2.data_as<const float>(), output.data_as<float>());
-      break;
-    case DataType::kInt32:
-      reference::add_int32(b, d.int32_min, d.int32_max, input1.data_as<const int32_t>(),
-                           input2.data_as<const int32_t>(), output.data_as<int32_t>());
-      break;
-    case DataType::kInt8:
-      reference::add_int8(b, d.quant, input1.data_as<const int8_t>(), input2.data_as<const int8_t>(),
-                          output.data_as<int8_t>());
-      break;
-    case DataType::kInt16:
-      reference::add_int16(b, d.quant, input1.data_as<const int16_t>(), input2.data_as<const int16_t>(),
-                           output.data_as<int16_t>());
-      break;
-    default:
-      return Status::error(StatusCode::kInternal, "type %s was not prepared", data_type_name(output.type));
-  }
-  return Status::ok();
-}
-
 Status eval(KernelContext& context) {
   const AddOpData& data = *context.op_data_as<AddOpData>();
+  if (data.scratch_index < 0) return reference::add_eval(context, *data.reference);
   const Tensor input1 = context.input(0);
   const Tensor input2 = context.input(1);
   const Tensor output = context.output(0);
-  if (data.scratch_index < 0) return eval_reference(*data.reference, input1, input2, output);
   add_int8_tables(data.reference->quant, data.reference->broadcast.size, input1.data_as<const int8_t>(),
                   input2.data_as<const int8_t>(), output.data_as<int8_t>(),
                   static_cast<int32_t*>(context.scratch(data.scratch_index)));

@@ -281,7 +281,7 @@ inline void window8_broadcast(const int8_t* input, const int8_t* filter, int row
 }
 
 // The output stage of one pixel. kChannelsChecked: prepare() found every multiplier >= 0 and every shift <=
-// 0, the case requantize_acc32_fast() computes without falling back (its arithmetic, without the check).
+// 0: multiply_by_quantized_multiplier_fast()'s arithmetic applies without its per-value check.
 template <bool kChannelsChecked>
 [[gnu::noinline]] void requantize_pixel(const int32_t* acc, const int32_t* multipliers, const int32_t* shifts,
                                         int depth, int32_t output_offset, int32_t min, int32_t max,
@@ -289,8 +289,7 @@ template <bool kChannelsChecked>
   for (int c = 0; c < depth; ++c) {
     int32_t value;
     if (kChannelsChecked) {
-      const int32_t high =
-          static_cast<int32_t>((static_cast<int64_t>(acc[c]) * multipliers[c] + (int64_t{1} << 30)) >> 31);
+      const int32_t high = doubling_high_mul_nonnegative(acc[c], multipliers[c]);
       const int32_t scaled = reference::wrapping_add(rounding_divide_by_pot(high, -shifts[c]), output_offset);
       const int32_t lower = scaled < min ? min : scaled;
       value = max < lower ? max : lower;
@@ -404,34 +403,14 @@ Status prepare(KernelContext& context) {
 Status eval(KernelContext& context) {
   const OpData& data = *context.op_data_as<OpData>();
   const DepthwiseOpData& d = *data.reference;
+  if (data.acc_scratch < 0) return reference::depthwise_conv_2d_eval(context, d);
   const Tensor input = context.input(0);
   const Tensor filter = context.input(1);
   const Tensor output = context.output(0);
   const void* bias = reference::bias_data(context, d.bias_source);
-  if (data.acc_scratch >= 0) {
-    depthwise_int8(d.params, d.multipliers, d.shifts, data.channels_checked, input.data_as<const int8_t>(),
-                   filter.data_as<const int8_t>(), static_cast<const int32_t*>(bias),
-                   output.data_as<int8_t>(), static_cast<int32_t*>(context.scratch(data.acc_scratch)));
-    return Status::ok();
-  }
-  // The reference code, as reference::depthwise_conv_2d_eval() runs it.
-  switch (d.type) {
-    case DataType::kFloat32:
-      reference::depthwise_conv_2d_float(d.params, input.data_as<const float>(),
-                                         filter.data_as<const float>(), static_cast<const float*>(bias),
-                                         output.data_as<float>());
-      break;
-    case DataType::kInt8:
-      reference::depthwise_conv_2d_int8(d.params, d.multipliers, d.shifts, input.data_as<const int8_t>(),
-                                        filter.data_as<const int8_t>(), static_cast<const int32_t*>(bias),
-                                        output.data_as<int8_t>());
-      break;
-    default:  // int16, checked in prepare()
-      reference::depthwise_conv_2d_int16(d.params, d.multipliers, d.shifts, input.data_as<const int16_t>(),
-                                         filter.data_as<const int8_t>(), static_cast<const int64_t*>(bias),
-                                         output.data_as<int16_t>());
-      break;
-  }
+  depthwise_int8(d.params, d.multipliers, d.shifts, data.channels_checked, input.data_as<const int8_t>(),
+                 filter.data_as<const int8_t>(), static_cast<const int32_t*>(bias), output.data_as<int8_t>(),
+                 static_cast<int32_t*>(context.scratch(data.acc_scratch)));
   return Status::ok();
 }
 

@@ -211,20 +211,19 @@ void four_rows(const int8_t* const rows[4], const uint64_t* expanded, int depth,
       s2 = static_cast<int32_t>(static_cast<uint32_t>(s2) + static_cast<uint32_t>(rows[2][k] * w));
       s3 = static_cast<int32_t>(static_cast<uint32_t>(s3) + static_cast<uint32_t>(rows[3][k] * w));
     }
-    const int32_t multiplier = stage.multipliers[c * quant_step];
-    const int32_t shift = stage.shifts[c * quant_step];
-    if (shift < 0) {
-      const int64_t rounding = (int64_t{1} << 30) + (int64_t{1} << (30 - shift));
-      const int e_minus_1 = -shift - 1;
-      store(scale_right_shift(s0, multiplier, rounding, e_minus_1), out);
-      store(scale_right_shift(s1, multiplier, rounding, e_minus_1), out + out_stride);
-      store(scale_right_shift(s2, multiplier, rounding, e_minus_1), out + 2 * out_stride);
-      store(scale_right_shift(s3, multiplier, rounding, e_minus_1), out + 3 * out_stride);
+    const ChannelScale scale = channel_scale(stage.multipliers[c * quant_step], stage.shifts[c * quant_step]);
+    const int32_t multiplier = scale.multiplier;
+    if (scale.shift < 0) {
+      const int e_minus_1 = -scale.shift - 1;
+      store(scale_right_shift(s0, multiplier, scale.rounding, e_minus_1), out);
+      store(scale_right_shift(s1, multiplier, scale.rounding, e_minus_1), out + out_stride);
+      store(scale_right_shift(s2, multiplier, scale.rounding, e_minus_1), out + 2 * out_stride);
+      store(scale_right_shift(s3, multiplier, scale.rounding, e_minus_1), out + 3 * out_stride);
     } else {
-      store(scale_left_shift(s0, multiplier, shift), out);
-      store(scale_left_shift(s1, multiplier, shift), out + out_stride);
-      store(scale_left_shift(s2, multiplier, shift), out + 2 * out_stride);
-      store(scale_left_shift(s3, multiplier, shift), out + 3 * out_stride);
+      store(scale_left_shift(s0, multiplier, scale.shift), out);
+      store(scale_left_shift(s1, multiplier, scale.shift), out + out_stride);
+      store(scale_left_shift(s2, multiplier, scale.shift), out + 2 * out_stride);
+      store(scale_left_shift(s3, multiplier, scale.shift), out + 3 * out_stride);
     }
   }
 }
