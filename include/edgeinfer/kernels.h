@@ -56,10 +56,29 @@ const Kernel& cast();
 const Kernel& svdf();
 const Kernel& unidirectional_sequence_lstm();
 
+// TFLM's Signal library (audio and vibration front ends), custom ops registered under TFLM's names
+// (kernels/reference/signal/; options read from each op's FlexBuffers custom_options).
+namespace signal {
+const Kernel& window();                             // "SignalWindow"
+const Kernel& fft_auto_scale();                     // "SignalFftAutoScale"
+const Kernel& rfft();                               // "SignalRfft"
+const Kernel& irfft();                              // "SignalIrfft"
+const Kernel& energy();                             // "SignalEnergy"
+const Kernel& filter_bank();                        // "SignalFilterBank"
+const Kernel& filter_bank_square_root();            // "SignalFilterBankSquareRoot"
+const Kernel& filter_bank_spectral_subtraction();   // "SignalFilterBankSpectralSubtraction"
+const Kernel& pcan();                               // "SignalPCAN"
+const Kernel& filter_bank_log();                    // "SignalFilterBankLog"
+const Kernel& framer();                             // "SignalFramer"
+const Kernel& stacker();                            // "SignalStacker"
+const Kernel& delay();                              // "SignalDelay"
+const Kernel& overlap_add();                        // "SignalOverlapAdd"
+}  // namespace signal
+
 }  // namespace reference
 
-// Adds every reference kernel to `resolver` (needs room for kNumReferenceKernels entries).
-constexpr int kNumReferenceKernels = 40;
+// Adds every reference kernel, builtin and custom, to `resolver` (needs room for kNumReferenceKernels entries).
+constexpr int kNumReferenceKernels = 64;
 Status register_reference_kernels(OpResolver& resolver);
 
 // A resolver holding every reference kernel: convenient on hosts, too large for small firmware.
