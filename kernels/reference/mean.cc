@@ -71,14 +71,6 @@ void sum_int32(const ReduceShape& s, const T* in, int32_t* sums) {
 }
 
 template <class T>
-void mean_same_quantization(const ReduceShape& s, const T* in, T* out, int32_t* sums) {
-  sum_int32(s, in, sums);
-  for (int64_t o = 0; o < s.num_outputs; ++o) {
-    out[o] = s.num_reduced > 0 ? static_cast<T>(sums[o] / static_cast<int32_t>(s.num_reduced)) : T(0);
-  }
-}
-
-template <class T>
 void mean_requantize(const ReduceShape& s, const MeanRequantizeParams& p, const T* in, T* out,
                      int32_t* sums) {
   sum_int32(s, in, sums);
@@ -127,12 +119,6 @@ void mean_float(const ReduceShape& s, const float* in, float* out) {
   for (int64_t o = 0; o < s.num_outputs; ++o) out[o] = out[o] / count;
 }
 
-void mean_same_quantization_int8(const ReduceShape& shape, const int8_t* in, int8_t* out, int32_t* sums) {
-  mean_same_quantization(shape, in, out, sums);
-}
-void mean_same_quantization_int16(const ReduceShape& shape, const int16_t* in, int16_t* out, int32_t* sums) {
-  mean_same_quantization(shape, in, out, sums);
-}
 void mean_requantize_int8(const ReduceShape& shape, const MeanRequantizeParams& params, const int8_t* in,
                           int8_t* out, int32_t* sums) {
   mean_requantize(shape, params, in, out, sums);
@@ -146,7 +132,7 @@ void mean_requantize_int16(const ReduceShape& shape, const MeanRequantizeParams&
 
 namespace {
 
-enum class MeanPath : int32_t { kSpatialFloat, kGenericFloat, kSameQuantization, kRequantize };
+enum class MeanPath : int32_t { kSpatialFloat, kGenericFloat, kRequantize };
 
 struct MeanOpData {
   MeanPath path;
@@ -213,9 +199,7 @@ Status mean_prepare(KernelContext& context) {
     return Status::error(StatusCode::kUnsupported, "input scale / output scale = %g is out of range",
                          static_cast<double>(input_scale) / static_cast<double>(output_scale));
   }
-  data->path = p.input_zero_point == p.output_zero_point && input_scale == output_scale
-                   ? MeanPath::kSameQuantization
-                   : MeanPath::kRequantize;
+  data->path = MeanPath::kRequantize;
   EI_RETURN_IF_ERROR(context.request_scratch(static_cast<size_t>(data->shape.num_outputs) * sizeof(int32_t),
                                              &data->scratch_index));
   context.set_op_data(data);
@@ -234,15 +218,6 @@ Status mean_eval(KernelContext& context) {
     case MeanPath::kGenericFloat:
       mean_float(d->shape, input.data_as<float>(), output.data_as<float>());
       break;
-    case MeanPath::kSameQuantization: {
-      auto* sums = static_cast<int32_t*>(context.scratch(d->scratch_index));
-      if (is_int8) {
-        mean_same_quantization_int8(d->shape, input.data_as<int8_t>(), output.data_as<int8_t>(), sums);
-      } else {
-        mean_same_quantization_int16(d->shape, input.data_as<int16_t>(), output.data_as<int16_t>(), sums);
-      }
-      break;
-    }
     case MeanPath::kRequantize: {
       auto* sums = static_cast<int32_t*>(context.scratch(d->scratch_index));
       if (is_int8) {

@@ -29,18 +29,6 @@ TEST(ReduceShapeTest, ResolvesNegativeAndRepeatedAxes) {
   EXPECT_FALSE(reference::make_reduce_shape(make_shape({2, 3, 4, 5}), bad, 1, &s).is_ok());
 }
 
-TEST(MeanFunction, SameQuantizationTruncates) {
-  // Rows of a [3, 2] tensor: (1 + 2) / 2 = 1, (-1 - 2) / 2 = -1 (toward zero), (5 + 6) / 2 = 5.
-  reference::ReduceShape s;
-  const int64_t axes[] = {1};
-  ASSERT_TRUE(reference::make_reduce_shape(make_shape({3, 2}), axes, 1, &s).is_ok());
-  const std::vector<int8_t> in = {1, 2, -1, -2, 5, 6};
-  std::vector<int8_t> out(3);
-  std::vector<int32_t> sums(3);
-  reference::mean_same_quantization_int8(s, in.data(), out.data(), sums.data());
-  EXPECT_EQ(out, (std::vector<int8_t>{1, -1, 5}));
-}
-
 TEST(MeanFunction, RequantizeFoldsTheCountIntoTheMultiplier) {
   // Column means of [2, 3] with input zp 2, scale ratio 0.5 (multiplier 2^30, shift 0) and output zp -3.
   // Count 2 folds in as multiplier 2^30, shift -1: (sum - 4) / 4 rounded twice, half away from zero.
@@ -159,9 +147,8 @@ TEST(MeanKernel, FloatMatchesExactMean) {
   }
 }
 
-// Quantized paths against the exact mean of the dequantized input, requantized: the requantizing path
-// rounds (within one step: double rounding of the fixed-point multiply at ties); the same-quantization path
-// truncates toward zero (within one step).
+// Quantized means against the exact mean of the dequantized input, requantized: within one step (double
+// rounding of the fixed-point multiply at ties), with equal or different quantization in and out.
 template <class T>
 void check_quantized(DataType type, QuantParams in_q, QuantParams out_q) {
   const float in_scale = in_q.scales[0], out_scale = out_q.scales[0];
@@ -185,6 +172,26 @@ void check_quantized(DataType type, QuantParams in_q, QuantParams out_q) {
                            std::max<double>(std::numeric_limits<T>::min(), expected[i] / out_scale + out_zp));
       EXPECT_NEAR(got[i], q, 1.0) << "case " << c.in_shape.size() << "D output " << i;
     }
+  }
+}
+
+// Equal input and output quantization still goes through the rounding multiplier, as in TFLM (TFLite's
+// truncating shortcut would give 1 and -1 here). The condition of MobileNetV2's global average pool: int8,
+// 4D, axes {1, 2}, keep_dims, same scale and zero point in and out.
+TEST(MeanKernel, SameQuantizationRoundsLikeTflm) {
+  // Channel 0 holds 1, 2, 2, 2 (mean 1.75), channel 1 holds -1, -2, -2, -2 (mean -1.75); zero point 0.
+  // Scale ratio 1 is multiplier 2^30, shift 1; count 4 folds in as shift -1: 7 -> 4 -> 2, -7 -> -3 -> -2.
+  // With zero point 5 (inputs shifted by 5), the same means come out 5 above.
+  for (int32_t zp : {0, 5}) {
+    std::vector<int8_t> input = {1, -1, 2, -2, 2, -2, 2, -2};
+    for (int8_t& v : input) v = static_cast<int8_t>(v + zp);
+    const auto model = mean_model(DataType::kInt8, {1, 2, 2, 2}, {1, 1, 1, 2}, {1, 2}, true,
+                                  QuantParams::per_tensor(0.1f, zp), QuantParams::per_tensor(0.1f, zp));
+    const auto result = run_model(model, {{BuiltinOp::kMean, &reference::mean()}}, {bytes_of(input)});
+    ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+    EXPECT_EQ(values_of<int8_t>(result.outputs[0]),
+              (std::vector<int8_t>{static_cast<int8_t>(2 + zp), static_cast<int8_t>(-2 + zp)}))
+        << "zero point " << zp;
   }
 }
 
