@@ -7,12 +7,17 @@
 namespace edgeinfer {
 namespace {
 
-constexpr size_t align_up(size_t value, size_t alignment) { return (value + alignment - 1) / alignment * alignment; }
+constexpr size_t align_up(size_t value, size_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
 
 }  // namespace
 
 Interpreter::Interpreter(const Model& model, const OpResolver& resolver, void* arena, size_t arena_bytes)
-    : model_(model), resolver_(resolver), arena_raw_(static_cast<uint8_t*>(arena)), arena_raw_bytes_(arena_bytes) {}
+    : model_(model),
+      resolver_(resolver),
+      arena_raw_(static_cast<uint8_t*>(arena)),
+      arena_raw_bytes_(arena_bytes) {}
 
 void* Interpreter::bump_allocate(size_t bytes) {
   const size_t size = align_up(bytes == 0 ? 1 : bytes, kArenaAlignment);
@@ -33,8 +38,7 @@ Status Interpreter::allocate() {
   ops_ = nullptr;
   if (!model_.is_valid())
     return Status::error(StatusCode::kFailedPrecondition, "model is not loaded (Model::from_bytes failed?)");
-  if (arena_raw_ == nullptr)
-    return Status::error(StatusCode::kInvalidArgument, "arena is null");
+  if (arena_raw_ == nullptr) return Status::error(StatusCode::kInvalidArgument, "arena is null");
   const uintptr_t raw = reinterpret_cast<uintptr_t>(arena_raw_);
   const size_t padding = align_up(raw, kArenaAlignment) - raw;
   arena_ = arena_raw_ + padding;
@@ -42,7 +46,8 @@ Status Interpreter::allocate() {
 
   const int num_tensors = model_.num_tensors();
   const int num_ops = model_.num_ops();
-  tensors_ = static_cast<TensorRecord*>(bump_allocate(sizeof(TensorRecord) * static_cast<size_t>(num_tensors)));
+  tensors_ =
+      static_cast<TensorRecord*>(bump_allocate(sizeof(TensorRecord) * static_cast<size_t>(num_tensors)));
   ops_ = static_cast<OpRecord*>(bump_allocate(sizeof(OpRecord) * static_cast<size_t>(num_ops)));
   if ((num_tensors > 0 && tensors_ == nullptr) || (num_ops > 0 && ops_ == nullptr))
     return Status::error(StatusCode::kArenaTooSmall,
@@ -59,8 +64,10 @@ Status Interpreter::allocate() {
   const size_t persistent = align_up(persistent_used_, kArenaAlignment);
   required_bytes_ = padding + persistent + planned_bytes_;
   if (persistent + planned_bytes_ > arena_bytes_)
-    return Status::error(StatusCode::kArenaTooSmall, "arena has %lu bytes, model needs %lu (%lu persistent + %lu "
-                         "activations and scratch)", static_cast<unsigned long>(arena_raw_bytes_),
+    return Status::error(StatusCode::kArenaTooSmall,
+                         "arena has %lu bytes, model needs %lu (%lu persistent + %lu "
+                         "activations and scratch)",
+                         static_cast<unsigned long>(arena_raw_bytes_),
                          static_cast<unsigned long>(required_bytes_), static_cast<unsigned long>(persistent),
                          static_cast<unsigned long>(planned_bytes_));
   // Planned offsets were relative to the planned region; make them relative to the arena start.
@@ -80,8 +87,10 @@ Status Interpreter::resolve_kernels() {
       if (model_.op_custom_name(o) != nullptr)
         return Status::error(StatusCode::kUnsupported, "op %d: custom op %s has no registered kernel", o,
                              model_.op_name(o));
-      return Status::error(StatusCode::kUnsupported, "op %d (%s, builtin code %d): no kernel registered in the op "
-                           "resolver", o, model_.op_name(o), static_cast<int>(model_.op_code(o)));
+      return Status::error(StatusCode::kUnsupported,
+                           "op %d (%s, builtin code %d): no kernel registered in the op "
+                           "resolver",
+                           o, model_.op_name(o), static_cast<int>(model_.op_code(o)));
     }
     ops_[o].kernel = kernel;
   }
@@ -93,7 +102,8 @@ Status Interpreter::compute_lifetimes() {
   const int num_ops = model_.num_ops();
   const int last = num_ops > 0 ? num_ops - 1 : 0;
   for (int t = 0; t < num_tensors; ++t)
-    tensors_[t] = TensorRecord{kNoOffset, -1, -1, static_cast<uint32_t>(align_up(model_.tensor_bytes(t), kArenaAlignment))};
+    tensors_[t] = TensorRecord{kNoOffset, -1, -1,
+                               static_cast<uint32_t>(align_up(model_.tensor_bytes(t), kArenaAlignment))};
   auto touch = [&](int t, int op) {
     TensorRecord& record = tensors_[t];
     if (record.first_op < 0 || op < record.first_op) record.first_op = op;
@@ -110,8 +120,10 @@ Status Interpreter::compute_lifetimes() {
       for (int32_t t : *op->inputs()) {
         if (t < 0 || !plannable(t)) continue;
         if (tensors_[t].first_op < 0)
-          return Status::error(StatusCode::kInvalidModel, "op %d (%s) reads tensor %d before any op writes it "
-                               "(and it is not a model input)", o, model_.op_name(o), static_cast<int>(t));
+          return Status::error(StatusCode::kInvalidModel,
+                               "op %d (%s) reads tensor %d before any op writes it "
+                               "(and it is not a model input)",
+                               o, model_.op_name(o), static_cast<int>(t));
         touch(t, o);
       }
     }
@@ -120,8 +132,10 @@ Status Interpreter::compute_lifetimes() {
       // Each activation has one writer: a second one (or an op writing its own input, or a model input)
       // would make kernels read and write overlapping memory.
       if (tensors_[t].first_op >= 0)
-        return Status::error(StatusCode::kInvalidModel, "op %d (%s) writes tensor %d, which is a model input, "
-                             "its own input or written by an earlier op", o, model_.op_name(o), static_cast<int>(t));
+        return Status::error(StatusCode::kInvalidModel,
+                             "op %d (%s) writes tensor %d, which is a model input, "
+                             "its own input or written by an earlier op",
+                             o, model_.op_name(o), static_cast<int>(t));
       touch(t, o);
     }
     if (op->intermediates())
@@ -144,8 +158,10 @@ Status Interpreter::allocate_state_tensors() {
       const Tensor constant = model_.tensor(t);
       void* copy = bump_allocate(constant.bytes);
       if (copy == nullptr)
-        return Status::error(StatusCode::kArenaTooSmall, "arena of %lu bytes is too small for an aligned copy of "
-                             "constant tensor %d", static_cast<unsigned long>(arena_raw_bytes_), t);
+        return Status::error(StatusCode::kArenaTooSmall,
+                             "arena of %lu bytes is too small for an aligned copy of "
+                             "constant tensor %d",
+                             static_cast<unsigned long>(arena_raw_bytes_), t);
       memcpy(copy, constant.data, constant.bytes);
       tensors_[t].offset = static_cast<uint32_t>(static_cast<uint8_t*>(copy) - arena_);
       continue;
@@ -156,8 +172,19 @@ Status Interpreter::allocate_state_tensors() {
       return Status::error(StatusCode::kArenaTooSmall, "arena of %lu bytes is too small for state tensor %d",
                            static_cast<unsigned long>(arena_raw_bytes_), t);
     tensors_[t].offset = static_cast<uint32_t>(static_cast<uint8_t*>(data) - arena_);
+    reset_state_tensor(t);
   }
   return Status::ok();
+}
+
+void Interpreter::reset_state_tensor(int t) {
+  // TFLM fills int8 state with its zero point's byte, so a hidden state with zero point -4 starts at real 0;
+  // other types (int16 cell state, float) start at 0.
+  const Tensor tensor = model_.tensor(t);
+  int value = 0;
+  if (tensor.type == DataType::kInt8 && tensor.quant.zero_points != nullptr)
+    value = tensor.quant.zero_point(0);
+  memset(arena_ + tensors_[t].offset, value, model_.tensor_bytes(t));
 }
 
 Status Interpreter::prepare_ops() {
@@ -199,7 +226,8 @@ Status Interpreter::plan_memory() {
     const int op = (id - num_tensors) / kMaxScratchPerOp;
     const int slot = (id - num_tensors) % kMaxScratchPerOp;
     if (slot >= ops_[op].num_scratch) return Buffer{0, 0, 0, nullptr};
-    return Buffer{align_up(ops_[op].scratch_bytes[slot], kArenaAlignment), op, op, &ops_[op].scratch_offset[slot]};
+    return Buffer{align_up(ops_[op].scratch_bytes[slot], kArenaAlignment), op, op,
+                  &ops_[op].scratch_offset[slot]};
   };
   for (int id = 0; id < num_buffers; ++id) {
     Buffer b = buffer(id);
@@ -243,7 +271,8 @@ Status Interpreter::plan_memory() {
 }
 
 Status Interpreter::invoke() {
-  if (!allocated_) return Status::error(StatusCode::kFailedPrecondition, "invoke() before a successful allocate()");
+  if (!allocated_)
+    return Status::error(StatusCode::kFailedPrecondition, "invoke() before a successful allocate()");
   for (int o = 0; o < model_.num_ops(); ++o) {
     KernelContext context(this, o);
     if (observer_) observer_->on_op_begin(o);
@@ -257,7 +286,13 @@ Status Interpreter::invoke() {
 Status Interpreter::reset_state() {
   if (!allocated_) return Status::error(StatusCode::kFailedPrecondition, "reset_state() before allocate()");
   for (int t = 0; t < model_.num_tensors(); ++t)
-    if (model_.tensor_is_variable(t)) memset(arena_ + tensors_[t].offset, 0, model_.tensor_bytes(t));
+    if (model_.tensor_is_variable(t)) reset_state_tensor(t);
+  for (int o = 0; o < model_.num_ops(); ++o) {
+    if (ops_[o].kernel->reset == nullptr) continue;
+    KernelContext context(this, o);
+    Status status = ops_[o].kernel->reset(context);
+    if (!status.is_ok()) return op_error_prefix(status, o);
+  }
   return Status::ok();
 }
 
@@ -276,24 +311,44 @@ Tensor Interpreter::tensor(int tensor_index) const {
   return view;
 }
 
-Tensor Interpreter::input(int i) const { return tensor(model_.input_tensor_index(i)); }
-Tensor Interpreter::output(int i) const { return tensor(model_.output_tensor_index(i)); }
+Tensor Interpreter::input(int i) const {
+  return tensor(model_.input_tensor_index(i));
+}
+Tensor Interpreter::output(int i) const {
+  return tensor(model_.output_tensor_index(i));
+}
 
 // ---- KernelContext ----------------------------------------------------------------------------------------
 
-const tflite::Operator* KernelContext::op() const { return interpreter_->model_.op(op_index_); }
-int32_t KernelContext::op_version() const { return interpreter_->model_.op_version(op_index_); }
+const tflite::Operator* KernelContext::op() const {
+  return interpreter_->model_.op(op_index_);
+}
+int32_t KernelContext::op_version() const {
+  return interpreter_->model_.op_version(op_index_);
+}
 
-int KernelContext::num_inputs() const { return op()->inputs() ? static_cast<int>(op()->inputs()->size()) : 0; }
-int KernelContext::num_outputs() const { return static_cast<int>(op()->outputs()->size()); }
+int KernelContext::num_inputs() const {
+  return op()->inputs() ? static_cast<int>(op()->inputs()->size()) : 0;
+}
+int KernelContext::num_outputs() const {
+  return static_cast<int>(op()->outputs()->size());
+}
 int KernelContext::num_intermediates() const {
   return op()->intermediates() ? static_cast<int>(op()->intermediates()->size()) : 0;
 }
 
-bool KernelContext::has_input(int i) const { return i >= 0 && i < num_inputs() && op()->inputs()->Get(i) >= 0; }
-Tensor KernelContext::input(int i) const { return interpreter_->tensor(op()->inputs()->Get(i)); }
-Tensor KernelContext::output(int i) const { return interpreter_->tensor(op()->outputs()->Get(i)); }
-Tensor KernelContext::intermediate(int i) const { return interpreter_->tensor(op()->intermediates()->Get(i)); }
+bool KernelContext::has_input(int i) const {
+  return i >= 0 && i < num_inputs() && op()->inputs()->Get(i) >= 0;
+}
+Tensor KernelContext::input(int i) const {
+  return interpreter_->tensor(op()->inputs()->Get(i));
+}
+Tensor KernelContext::output(int i) const {
+  return interpreter_->tensor(op()->outputs()->Get(i));
+}
+Tensor KernelContext::intermediate(int i) const {
+  return interpreter_->tensor(op()->intermediates()->Get(i));
+}
 
 void* KernelContext::allocate_persistent(size_t bytes) {
   if (interpreter_->preparing_op_ != op_index_) return nullptr;
@@ -320,8 +375,12 @@ Status KernelContext::request_scratch(size_t bytes, int* index) {
   return Status::ok();
 }
 
-void KernelContext::set_op_data(void* data) { interpreter_->ops_[op_index_].op_data = data; }
-void* KernelContext::op_data() const { return interpreter_->ops_[op_index_].op_data; }
+void KernelContext::set_op_data(void* data) {
+  interpreter_->ops_[op_index_].op_data = data;
+}
+void* KernelContext::op_data() const {
+  return interpreter_->ops_[op_index_].op_data;
+}
 
 void* KernelContext::scratch(int index) const {
   const auto& record = interpreter_->ops_[op_index_];

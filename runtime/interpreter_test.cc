@@ -55,6 +55,17 @@ Status accumulate_eval(KernelContext& context) {
 }
 const Kernel kAccumulate = {"test/accumulate", accumulate_prepare, accumulate_eval};
 
+// A kernel with its own state: counts reset_state() calls through the reset hook.
+int g_inspect_state_resets = 0;
+Status ok_op(KernelContext&) {
+  return Status::ok();
+}
+Status count_reset(KernelContext&) {
+  ++g_inspect_state_resets;
+  return Status::ok();
+}
+const Kernel kInspectState = {"test/inspect_state", ok_op, ok_op, count_reset};
+
 // A chain in -> a -> b -> c -> out of `n` ops over int8 tensors of `size` bytes.
 std::vector<uint8_t> chain_model(int n, int size) {
   ModelBuilder builder;
@@ -179,7 +190,8 @@ TEST(InterpreterTest, TensorReadBeforeWrittenIsAnError) {
   Interpreter interpreter(loaded->model.model(), loaded->resolver, arena.data(), arena.size());
   const Status status = interpreter.allocate();
   EXPECT_EQ(status.code(), StatusCode::kInvalidModel);
-  EXPECT_NE(std::string(status.message()).find("reads tensor 1 before"), std::string::npos) << status.message();
+  EXPECT_NE(std::string(status.message()).find("reads tensor 1 before"), std::string::npos)
+      << status.message();
 }
 
 TEST(InterpreterTest, TensorWrittenTwiceIsAnError) {
@@ -195,7 +207,8 @@ TEST(InterpreterTest, TensorWrittenTwiceIsAnError) {
   Interpreter interpreter(loaded->model.model(), loaded->resolver, arena.data(), arena.size());
   const Status status = interpreter.allocate();
   EXPECT_EQ(status.code(), StatusCode::kInvalidModel);
-  EXPECT_NE(std::string(status.message()).find("op 1 (RELU) writes tensor 1"), std::string::npos) << status.message();
+  EXPECT_NE(std::string(status.message()).find("op 1 (RELU) writes tensor 1"), std::string::npos)
+      << status.message();
 }
 
 TEST(InterpreterTest, StateTensorsPersistAcrossInvokesAndReset) {
@@ -219,6 +232,39 @@ TEST(InterpreterTest, StateTensorsPersistAcrossInvokesAndReset) {
   for (int i = 0; i < 3; ++i) interpreter.input(0).data_as<int8_t>()[i] = static_cast<int8_t>(i + 1);
   ASSERT_TRUE(interpreter.invoke().is_ok());
   EXPECT_EQ(interpreter.output(0).data_as<int8_t>()[2], 3);
+}
+
+// TFLM's initial state: an int8 state tensor holds its zero point's byte (real 0), other types hold 0, after
+// allocate() and after reset_state().
+TEST(InterpreterTest, StateTensorsStartAtTheirZeroPoint) {
+  ModelBuilder builder;
+  const int in = builder.add_tensor(DataType::kInt8, {3});
+  const int state8 = builder.add_variable(DataType::kInt8, {3}, compiler::QuantParams::per_tensor(0.5f, -4));
+  const int state16 = builder.add_variable(DataType::kInt16, {2}, compiler::QuantParams::per_tensor(0.5f, 0));
+  const int out = builder.add_tensor(DataType::kInt8, {3});
+  builder.add_op(BuiltinOp::kAdd, {in, state8}, {out});
+  builder.add_op(BuiltinOp::kRelu, {state16}, {builder.add_tensor(DataType::kInt16, {2})});
+  builder.set_inputs({in});
+  builder.set_outputs({out});
+  auto loaded = load(builder.finish());
+  ASSERT_TRUE(loaded->resolver.add(BuiltinOp::kRelu, kInspectState).is_ok());
+  host::HostInterpreter runner;
+  ASSERT_TRUE(runner.init(loaded->model.model(), loaded->resolver).is_ok());
+  Interpreter& interpreter = runner.interpreter();
+  auto state_bytes = [&](int t, size_t n) {
+    const auto* p = static_cast<const int8_t*>(interpreter.tensor(t).data);
+    return std::vector<int8_t>(p, p + n);
+  };
+  EXPECT_EQ(state_bytes(state8, 3), std::vector<int8_t>(3, -4));
+  EXPECT_EQ(state_bytes(state16, 4), std::vector<int8_t>(4, 0));
+  for (int i = 0; i < 3; ++i) interpreter.input(0).data_as<int8_t>()[i] = 10;
+  ASSERT_TRUE(interpreter.invoke().is_ok());
+  EXPECT_EQ(interpreter.output(0).data_as<int8_t>()[0], 6);
+  EXPECT_EQ(state_bytes(state8, 3), std::vector<int8_t>(3, 6));
+  g_inspect_state_resets = 0;
+  ASSERT_TRUE(interpreter.reset_state().is_ok());
+  EXPECT_EQ(state_bytes(state8, 3), std::vector<int8_t>(3, -4));
+  EXPECT_EQ(g_inspect_state_resets, 1) << "reset_state() calls each kernel's reset hook";
 }
 
 TEST(InterpreterTest, ResolverReplacesAKernelRegisteredTwice) {

@@ -22,8 +22,11 @@
 
 namespace edgeinfer {
 
-// Observes op execution (profiling, tracing). No virtual destructor on purpose: freestanding builds must not
-// pull in operator delete.
+// Observes op execution (profiling, tracing, capturing intermediate tensors). invoke() calls on_op_begin()
+// right before op `op_index`'s eval() and on_op_end() right after it, with eval()'s status, ops in execution
+// order. In on_op_end(), interpreter.tensor(t) of the op's outputs holds what it wrote; copy it there, since
+// later ops may reuse that memory. Unset (the default), invoke() pays one null test per op. No virtual
+// destructor on purpose: freestanding builds must not pull in operator delete.
 class OpObserver {
  public:
   virtual void on_op_begin(int op_index) = 0;
@@ -46,7 +49,8 @@ class Interpreter {
   // the size needed when it could be computed (0 when the arena was too small to even prepare the ops).
   Status allocate();
   Status invoke();
-  // Zeroes state (variable) tensors, as after allocate().
+  // Returns every state to its value after allocate(), as TFLM's Reset(): state (variable) tensors to their
+  // initial value (zero point for int8, else 0) and kernels' own state through Kernel::reset.
   Status reset_state();
 
   bool is_allocated() const { return allocated_; }
@@ -64,6 +68,7 @@ class Interpreter {
   Tensor tensor(int tensor_index) const;
   const Model& model() const { return model_; }
 
+  // Null removes it. The observer must outlive the invokes it observes.
   void set_observer(OpObserver* observer) { observer_ = observer; }
 
  private:
@@ -89,6 +94,8 @@ class Interpreter {
   Status resolve_kernels();
   Status compute_lifetimes();
   Status allocate_state_tensors();
+  // Sets a state tensor to its initial value: its zero point for int8 (real 0), otherwise 0, as TFLM does.
+  void reset_state_tensor(int tensor_index);
   Status prepare_ops();
   Status plan_memory();
   void* tensor_data(int tensor_index) const;

@@ -24,6 +24,9 @@ struct Kernel {
   const char* name;  // e.g. "reference/conv_2d", shown in profiles and errors
   Status (*prepare)(KernelContext& context);
   Status (*eval)(KernelContext& context);
+  // Optional (null: nothing to do). Returns state the kernel keeps in persistent memory (e.g. a framer's
+  // buffered samples) to its value after prepare(); called by Interpreter::reset_state().
+  Status (*reset)(KernelContext& context) = nullptr;
 };
 
 // What a kernel sees of its op. Created by the interpreter for each call; cheap to construct.

@@ -372,11 +372,11 @@ void check_int8_tracks_float(const ModelSpec& s, float cell_scale, int32_t hidde
   ASSERT_TRUE(session.interpreter().invoke().is_ok());
   const auto got = testing::dequantize_values(session.output<int8_t>(0), hidden_scale, hidden_zp);
 
-  // The quantized state starts at raw 0, i.e. the real value -zp * scale for the hidden state.
+  // The quantized hidden state starts at its zero point (real 0), as TFLM initializes int8 state.
   const NaiveLstm naive{l, s.cell_clip};
   float max_error = 0.0f;
   for (int b = 0; b < s.batch; ++b) {
-    std::vector<float> h(s.state_size, hidden_scale * static_cast<float>(-hidden_zp)), c(s.state_size, 0.0f);
+    std::vector<float> h(s.state_size, 0.0f), c(s.state_size, 0.0f);
     for (int t = 0; t < s.time; ++t) {
       const int row = s.time_major ? t * s.batch + b : b * s.time + t;
       naive.step(&input_d[row * s.input_size], h.data(), c.data());
@@ -404,6 +404,44 @@ TEST(LstmKernel, Int8TracksFloat) {
   check_int8_tracks_float(s, 1.0f / 32768.0f, 5, 3);
   s.time_major = true;
   check_int8_tracks_float(s, 1.0f / 4096.0f, 2, 4);
+}
+
+// dtln_noise_suppression's second layer: int8 hidden state with a non-zero zero point (-4) and an int16 cell
+// state. TFLM starts the hidden state (and restarts it on reset) at the zero point's byte, i.e. real 0; a
+// state starting at raw 0 (real 4 * scale) made 82 of 128 hidden values depart, by up to 17.
+TEST(LstmKernel, Int8HiddenStateStartsAtItsZeroPoint) {
+  ModelSpec s;
+  s.time = 3;
+  s.input_size = 4;
+  s.state_size = 6;
+  const FloatLstm original = FloatLstm::random(4, 6, 31, 0.8f);
+  const QuantizedLstm q = quantize_lstm(original, 1.0f / 100.0f, 0, 1.0f / 128.0f, -4, 1.0f / 4096.0f);
+  ModelSession session;
+  ASSERT_TRUE(session.open(int8_lstm_model(s, q), kKernels).is_ok());
+  const int hidden_index = session.interpreter().model().op(0)->inputs()->Get(18);
+  const int cell_index = session.interpreter().model().op(0)->inputs()->Get(19);
+  auto expect_initial_state = [&](const char* when) {
+    EXPECT_EQ(session.tensor<int8_t>(hidden_index), std::vector<int8_t>(6, -4)) << when;
+    EXPECT_EQ(session.tensor<int16_t>(cell_index), std::vector<int16_t>(6, 0)) << when;
+  };
+  expect_initial_state("after allocate");
+  // A zero input from real-zero state: every gate sees only its bias, so the first step is the float
+  // LSTM's first step from h = c = 0 (within the int8 hidden-state step).
+  session.set_input(0, std::vector<int8_t>(12, 0));
+  ASSERT_TRUE(session.interpreter().invoke().is_ok());
+  const auto first = session.output<int8_t>(0);
+  const FloatLstm l = dequantize_lstm(q, 4, 6);
+  std::vector<float> h(6, 0.0f), c(6, 0.0f);
+  const std::vector<float> zero_input(4, 0.0f);
+  NaiveLstm{l, 0.0f}.step(zero_input.data(), h.data(), c.data());
+  for (int u = 0; u < 6; ++u) {
+    EXPECT_NEAR((first[u] + 4) / 128.0f, h[u], 2.0f / 128.0f) << "unit " << u;
+  }
+  ASSERT_TRUE(session.interpreter().reset_state().is_ok());
+  expect_initial_state("after reset_state");
+  session.set_input(0, std::vector<int8_t>(12, 0));
+  ASSERT_TRUE(session.interpreter().invoke().is_ok());
+  EXPECT_EQ(session.output<int8_t>(0), first) << "reset_state must restore the state allocate() gave";
 }
 
 TEST(LstmKernel, Int8CellClipSaturatesTheCellState) {

@@ -272,8 +272,8 @@ void check_int8_against_float(const SvdfCase& c, uint32_t seed) {
   ASSERT_TRUE(status.is_ok()) << status.message();
 
   SvdfDims dims{c.batch, c.input_size, c.num_filters, units, c.rank, c.memory};
-  // The float state starts at the real value of a zeroed quantized state.
-  std::vector<float> state(c.batch * c.num_filters * c.memory, s.state * static_cast<float>(-s.state_zp));
+  // The quantized state starts at its zero point (int8) or 0 (int16), i.e. real 0, as TFLM initializes it.
+  std::vector<float> state(c.batch * c.num_filters * c.memory, 0.0f);
   std::vector<float> scratch(c.batch * c.num_filters), expected(c.batch * units);
   for (int step = 0; step < 2 * c.memory + 1; ++step) {
     const auto input_q = testing::quantize_values<int8_t>(
@@ -322,7 +322,7 @@ TEST(SvdfKernel, Int8ModelMatchesHandCheckedValues) {
   session.set_input<int8_t>(0, {1, 3});
   ASSERT_TRUE(session.interpreter().invoke().is_ok());
   EXPECT_EQ(session.output<int8_t>(0), (std::vector<int8_t>{14, 31}));
-  // reset_state() zeroes the state: the first step repeats.
+  // reset_state() restores the initial state: the first step repeats.
   ASSERT_TRUE(session.interpreter().reset_state().is_ok());
   session.set_input<int8_t>(0, {5, -2});
   ASSERT_TRUE(session.interpreter().invoke().is_ok());
