@@ -28,6 +28,7 @@ Status register_reference_kernels(OpResolver& resolver) {
       {BuiltinOp::kAdd, reference::add},
       {BuiltinOp::kSub, reference::sub},
       {BuiltinOp::kMul, reference::mul},
+      {BuiltinOp::kDiv, reference::div},
       {BuiltinOp::kMaximum, reference::maximum},
       {BuiltinOp::kMinimum, reference::minimum},
       {BuiltinOp::kQuantize, reference::quantize},
@@ -60,6 +61,20 @@ Status register_reference_kernels(OpResolver& resolver) {
   };
   // Custom ops under the names their models use. Each Signal op adds its line here.
   const std::initializer_list<CustomEntry> custom_entries = {
+      {"SignalWindow", reference::signal::window},
+      {"SignalFftAutoScale", reference::signal::fft_auto_scale},
+      {"SignalRfft", reference::signal::rfft},
+      {"SignalIrfft", reference::signal::irfft},
+      {"SignalEnergy", reference::signal::energy},
+      {"SignalFramer", reference::signal::framer},
+      {"SignalOverlapAdd", reference::signal::overlap_add},
+      {"SignalFilterBank", reference::signal::filter_bank},
+      {"SignalFilterBankSquareRoot", reference::signal::filter_bank_square_root},
+      {"SignalFilterBankSpectralSubtraction", reference::signal::filter_bank_spectral_subtraction},
+      {"SignalPCAN", reference::signal::pcan},
+      {"SignalFilterBankLog", reference::signal::filter_bank_log},
+      {"SignalStacker", reference::signal::stacker},
+      {"SignalDelay", reference::signal::delay},
   };
   for (const CustomEntry& entry : custom_entries) {
     EI_RETURN_IF_ERROR(resolver.add_custom(entry.name, entry.kernel()));
