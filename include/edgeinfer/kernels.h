@@ -9,10 +9,11 @@
 namespace edgeinfer {
 namespace reference {
 
-// Elementwise arithmetic (kernels/reference/add_sub.cc, mul.cc, maximum_minimum.cc)
+// Elementwise arithmetic (kernels/reference/add_sub.cc, mul.cc, div.cc, maximum_minimum.cc)
 const Kernel& add();
 const Kernel& sub();
 const Kernel& mul();
+const Kernel& div();
 const Kernel& maximum();
 const Kernel& minimum();
 // Convolutions, fully connected (kernels/reference/conv_2d.cc, ...)

@@ -110,14 +110,18 @@ Status add_sub_prepare(KernelContext& context) {
   }
   // TFLM's int32 ADD ignores the fused activation.
   const FusedActivation int32_activation = kSub ? activation : FusedActivation::kNone;
-  return prepare_arithmetic<AddSubQuantParams>(
+  EI_RETURN_IF_ERROR(prepare_arithmetic<AddSubQuantParams>(
       context, activation, int32_activation,
       [](DataType type, AffineQuant input1, AffineQuant input2, AffineQuant output, FusedActivation act,
          AddSubQuantParams* params) {
         const ScaleArithmetic arithmetic =
             kSub && type == DataType::kInt8 ? ScaleArithmetic::kFloat : ScaleArithmetic::kDouble;
         return make_add_sub_params(type, input1, input2, output, act, arithmetic, params);
-      });
+      }));
+  // TFLM's SUB checks the output's quantization too, its ADD only the inputs'.
+  if (context.output(0).type == DataType::kInt32)
+    return check_int32_unquantized(context, kSub ? "SUB" : "ADD", kSub);
+  return Status::ok();
 }
 
 template <bool kSub>

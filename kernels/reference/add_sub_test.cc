@@ -239,6 +239,40 @@ TEST(SubKernel, Int32AppliesTheActivation) {
   EXPECT_EQ(values_of<int32_t>(result.outputs[0]), (std::vector<int32_t>{0, 0, 7}));
 }
 
+// The audio preprocessor's int32 ADDs: a [40] vector plus a scalar constant.
+TEST(AddKernel, Int32ScalarConstantLikeTheAudioFrontEnd) {
+  compiler::ModelBuilder b;
+  const int x = b.add_tensor(DataType::kInt32, {4});
+  const int c = b.add_constant<int32_t>(DataType::kInt32, {}, {333});
+  const int out = b.add_tensor(DataType::kInt32, {4});
+  b.add_op(BuiltinOp::kAdd, {x, c}, {out}, tflite::BuiltinOptions::AddOptions, nullptr);
+  b.set_inputs({x});
+  b.set_outputs({out});
+  const auto result = run_add_sub(b.finish(), {bytes_of<int32_t>({169728, -333, 0, 2147483647})});
+  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+  EXPECT_EQ(values_of<int32_t>(result.outputs[0]),
+            (std::vector<int32_t>{170061, 0, 333, -2147483647 - 1 + 332}));  // the last one wraps
+}
+
+// TFLM has no rescaling for int32 ADD / SUB: its ADD refuses quantized int32 inputs, its SUB quantized int32
+// inputs and outputs.
+TEST(AddKernel, Int32RefusesQuantizedTensorsLikeTflm) {
+  const QuantParams q = QuantParams::per_tensor(0.5f, 0);
+  const TensorSpec plain{DataType::kInt32, {2}};
+  const TensorSpec quantized{DataType::kInt32, {2}, q};
+  const auto two = std::vector<std::vector<uint8_t>>{bytes_of<int32_t>({1, 2}), bytes_of<int32_t>({3, 4})};
+  expect_error(run_add_sub(add_sub_model(BuiltinOp::kAdd, quantized, plain, plain), two),
+               StatusCode::kUnsupported, "int32 ADD of quantized tensors is not supported (input 1)");
+  expect_error(run_add_sub(add_sub_model(BuiltinOp::kAdd, plain, quantized, plain), two),
+               StatusCode::kUnsupported, "(input 2)");
+  expect_error(run_add_sub(add_sub_model(BuiltinOp::kSub, plain, plain, quantized), two),
+               StatusCode::kUnsupported, "int32 SUB of quantized tensors is not supported (output)");
+  // ADD does not look at the output's quantization.
+  const auto result = run_add_sub(add_sub_model(BuiltinOp::kAdd, plain, plain, quantized), two);
+  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+  EXPECT_EQ(values_of<int32_t>(result.outputs[0]), (std::vector<int32_t>{4, 6}));
+}
+
 TEST(AddKernel, ManyQuantizedShapesMatchThePureFunction) {
   std::mt19937 rng(77);
   for (int trial = 0; trial < 40; ++trial) {

@@ -76,6 +76,14 @@ TEST(CastKernel, AudioFrontEndConversions) {
   EXPECT_EQ(values_of<int8_t>(result.outputs[0]), (std::vector<int8_t>{127, 127, -128}));
 }
 
+// The int8 model's log-mel CAST: int16 -> int32 sign-extends.
+TEST(CastKernel, Int16ToInt32SignExtends) {
+  const auto result = run_cast(cast_model(DataType::kInt16, DataType::kInt32, {4}),
+                               bytes_of<int16_t>({663, -1, -32768, 32767}));
+  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+  EXPECT_EQ(values_of<int32_t>(result.outputs[0]), (std::vector<int32_t>{663, -1, -32768, 32767}));
+}
+
 TEST(CastKernel, EveryTypePairRunsASmallValue) {
   const DataType types[] = {DataType::kBool,   DataType::kInt8,   DataType::kUInt8,
                             DataType::kInt16,  DataType::kUInt16, DataType::kInt32,

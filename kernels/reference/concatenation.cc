@@ -26,9 +26,10 @@ Status concatenation_prepare(KernelContext& context) {
   EI_RETURN_IF_ERROR(check_tensor_counts(context, 1, std::numeric_limits<int>::max(), 1));
   const int count = context.num_inputs();
   const Tensor output = context.output(0);
-  EI_RETURN_IF_ERROR(check_type(
-      output, "output",
-      {DataType::kFloat32, DataType::kInt8, DataType::kInt16, DataType::kInt32, DataType::kInt64}));
+  // TFLM's types; bools are one byte each, copied like the others.
+  EI_RETURN_IF_ERROR(check_type(output, "output",
+                                {DataType::kFloat32, DataType::kInt8, DataType::kInt16, DataType::kInt32,
+                                 DataType::kInt64, DataType::kBool}));
   const auto* options = context.op()->builtin_options_as_ConcatenationOptions();
   const int64_t axis_option = options ? options->axis() : 0;
   if (options && options->fused_activation_function() != tflite::ActivationFunctionType::NONE)

@@ -98,6 +98,29 @@ TEST(Concatenation, Int32AndInt64SixDimensions) {
   EXPECT_EQ(values_of<int64_t>(r64.outputs[0]), (std::vector<int64_t>{-1, int64_t{1} << 40, 5}));
 }
 
+TEST(Concatenation, BoolLastAxis) {
+  ConcatModel m{DataType::kBool, {{2, 1}, {2, 2}}, {2, 3}, 1};
+  auto r = run_model(m.build(), kKernels, {bytes_of<uint8_t>({1, 0}), bytes_of<uint8_t>({0, 0, 1, 1})});
+  ASSERT_TRUE(r.status.is_ok()) << r.status.message();
+  EXPECT_EQ(values_of<uint8_t>(r.outputs[0]), (std::vector<uint8_t>{1, 0, 0, 0, 1, 1}));
+}
+
+// The audio preprocessor's concatenation: int32 spectrum [236] between zero pads [16] and [5] (constants).
+TEST(Concatenation, Int32WithConstantPadsLikeTheAudioFrontEnd) {
+  ModelBuilder b;
+  const int front = b.add_constant<int32_t>(DataType::kInt32, {2}, {0, 0});
+  const int x = b.add_tensor(DataType::kInt32, {3});
+  const int back = b.add_constant<int32_t>(DataType::kInt32, {1}, {-1});
+  const int out = b.add_tensor(DataType::kInt32, {6});
+  b.add_op(BuiltinOp::kConcatenation, {front, x, back}, {out}, tflite::BuiltinOptions::ConcatenationOptions,
+           nullptr);
+  b.set_inputs({x});
+  b.set_outputs({out});
+  auto r = run_model(b.finish(), kKernels, {bytes_of<int32_t>({7, 1 << 30, -8})});
+  ASSERT_TRUE(r.status.is_ok()) << r.status.message();
+  EXPECT_EQ(values_of<int32_t>(r.outputs[0]), (std::vector<int32_t>{0, 0, 7, 1 << 30, -8, -1}));
+}
+
 TEST(Concatenation, SingleInputAndEmptyInput) {
   ConcatModel single{DataType::kFloat32, {{3}}, {3}, 0};
   auto r = run_model(single.build(), kKernels, {bytes_of<float>({1, 2, 3})});

@@ -30,6 +30,19 @@ Status prepare_binary_op(const KernelContext& context, std::initializer_list<Dat
   return Status::ok();
 }
 
+Status check_int32_unquantized(const KernelContext& context, const char* op, bool check_output) {
+  const auto quantized = [](const Tensor& t) {
+    return t.quant.count > 0 && t.quant.scales != nullptr && t.quant.zero_points != nullptr;
+  };
+  const char* names[] = {"input 1", "input 2", "output"};
+  const Tensor tensors[] = {context.input(0), context.input(1), context.output(0)};
+  for (int i = 0; i < (check_output ? 3 : 2); ++i)
+    if (quantized(tensors[i]))
+      return Status::error(StatusCode::kUnsupported, "int32 %s of quantized tensors is not supported (%s)",
+                           op, names[i]);
+  return Status::ok();
+}
+
 Status check_conversion(const Tensor& input, const Tensor& output, const char* op, bool supported,
                         int32_t* count) {
   if (!supported)

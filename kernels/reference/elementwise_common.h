@@ -1,6 +1,6 @@
-// Pieces shared by the elementwise kernels (ADD, SUB, MUL, MAXIMUM, MINIMUM, QUANTIZE, DEQUANTIZE, CAST):
-// the binary-op checks of prepare(), the prepare / eval glue of the arithmetic ops ADD, SUB and MUL, the
-// checks of the type conversions, multiplier checks and saturating float-to-integer conversion.
+// Pieces shared by the elementwise kernels (ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM, QUANTIZE, DEQUANTIZE,
+// CAST): the binary-op checks of prepare(), the prepare / eval glue of the arithmetic ops ADD, SUB and MUL,
+// the checks of the type conversions, multiplier checks and saturating float-to-integer conversion.
 #pragma once
 
 #include <cstdint>
@@ -32,6 +32,11 @@ inline AffineQuant affine_quant(const Tensor& tensor) {
 // output's shape. Fills `broadcast` for eval().
 Status prepare_binary_op(const KernelContext& context, std::initializer_list<DataType> types,
                          BinaryBroadcast* broadcast);
+
+// TFLM's int32 ADD, SUB and DIV have no rescaling and refuse quantized int32 tensors: fails when input 1 or 2
+// (and, with `check_output`, the output) carries quantization parameters the way TFLM reads them (scales
+// and zero points both present). Call after prepare_binary_op().
+Status check_int32_unquantized(const KernelContext& context, const char* op, bool check_output);
 
 // The checks of prepare_conversion() below once the conversion is known (`supported` false when there is
 // none).

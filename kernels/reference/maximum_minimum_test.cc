@@ -95,6 +95,25 @@ TEST(MaximumMinimumKernel, FloatAndQuantizedInt8) {
   EXPECT_EQ(values_of<int8_t>(result.outputs[0]), (std::vector<int8_t>{-20, -128}));
 }
 
+// The audio preprocessor's clip_by_value: MINIMUM then MAXIMUM of int32 [40] with scalar constants.
+TEST(MaximumMinimumKernel, Int32ScalarConstantsLikeTheAudioFrontEnd) {
+  compiler::ModelBuilder b;
+  const int x = b.add_tensor(DataType::kInt32, {5});
+  const int hi = b.add_constant<int32_t>(DataType::kInt32, {}, {127});
+  const int lo = b.add_constant<int32_t>(DataType::kInt32, {}, {-128});
+  const int clipped_high = b.add_tensor(DataType::kInt32, {5});
+  const int out = b.add_tensor(DataType::kInt32, {5});
+  b.add_op(BuiltinOp::kMinimum, {x, hi}, {clipped_high}, tflite::BuiltinOptions::MaximumMinimumOptions,
+           nullptr);
+  b.add_op(BuiltinOp::kMaximum, {clipped_high, lo}, {out}, tflite::BuiltinOptions::MaximumMinimumOptions,
+           nullptr);
+  b.set_inputs({x});
+  b.set_outputs({out});
+  const auto result = run_max_min(b.finish(), {bytes_of<int32_t>({255, 127, -5, -128, -2147483647 - 1})});
+  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+  EXPECT_EQ(values_of<int32_t>(result.outputs[0]), (std::vector<int32_t>{127, 127, -5, -128, -128}));
+}
+
 TEST(MaximumMinimumKernel, RejectsMalformedOps) {
   expect_error(run_max_min(max_min_model(BuiltinOp::kMaximum, {DataType::kUInt8, {2}},
                                          {DataType::kUInt8, {2}}, {DataType::kUInt8, {2}}),

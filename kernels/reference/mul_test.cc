@@ -145,6 +145,21 @@ TEST(MulKernel, Int32WithRelu) {
   EXPECT_EQ(values_of<int32_t>(result.outputs[0]), (std::vector<int32_t>{0, 12, 0, 24}));
 }
 
+// The audio preprocessor's int32 MUL: a [40] vector times a scalar constant (256 there).
+TEST(MulKernel, Int32ByScalarConstantLikeTheAudioFrontEnd) {
+  compiler::ModelBuilder b;
+  const int x = b.add_tensor(DataType::kInt32, {4});
+  const int c = b.add_constant<int32_t>(DataType::kInt32, {}, {256});
+  const int out = b.add_tensor(DataType::kInt32, {4});
+  b.add_op(BuiltinOp::kMul, {x, c}, {out}, tflite::BuiltinOptions::MulOptions, nullptr);
+  b.set_inputs({x});
+  b.set_outputs({out});
+  const auto result = run_mul(b.finish(), {bytes_of<int32_t>({663, -605, 0, 1 << 24})});
+  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+  // 2^24 * 2^8 = 2^32 wraps to 0.
+  EXPECT_EQ(values_of<int32_t>(result.outputs[0]), (std::vector<int32_t>{169728, -154880, 0, 0}));
+}
+
 TEST(MulKernel, ManyQuantizedShapesMatchThePureFunction) {
   std::mt19937 rng(99);
   for (int trial = 0; trial < 30; ++trial) {
