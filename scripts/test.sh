@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test: the release build (unit, conformance against ../shared, CLI, the freestanding
-# Cortex-M check), the ASan/UBSan build (unit + malformed-input robustness), and a bounded libFuzzer run of
-# the model loader. Shared data: EDGEINFER_SHARED_DIR (default ../shared); tests needing it skip visibly.
+# Cortex-M check), the ASan/UBSan build (unit + malformed-input robustness of the runtime and the CLI), and a
+# bounded libFuzzer run of the model loader and the CLI's reports. Shared data: EDGEINFER_SHARED_DIR (default
+# ../shared); tests needing it skip visibly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
@@ -22,7 +23,7 @@ step "sanitizer tests (unit + robustness)"
 ctest --preset asan
 
 if [ -x scripts/fuzz.sh ] && [ "$FUZZ_SECONDS" -gt 0 ]; then
-  step "fuzzing the model loader for ${FUZZ_SECONDS}s"
+  step "fuzzing the model loader and the CLI reports for ${FUZZ_SECONDS}s"
   scripts/fuzz.sh "$FUZZ_SECONDS"
 fi
 step "all tests passed"

@@ -3,9 +3,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "compiler/host_runner.h"
+#include "edgeinfer/kernels.h"
+#include "tests/robustness/builder_models.h"
+#include "tests/robustness/cli_models.h"
 #include "tests/support/shared_data.h"
 
 namespace edgeinfer {
@@ -47,6 +52,7 @@ TEST(CliTest, HelpWorksForEverySubcommand) {
     EXPECT_EQ(result.exit_code, 0) << sub << ": " << result.output;
     EXPECT_NE(result.output.find("Usage"), std::string::npos) << sub;
   }
+  EXPECT_NE(run_command(cli() + " run --help").output.find("--stream"), std::string::npos);
 }
 
 TEST(CliTest, InspectJsonReportsArenaThatRunsExactlyAndFailsWithOneByteLess) {
@@ -351,6 +357,245 @@ TEST(CliTest, SizeExplainsMissingAndGarbledInputs) {
     EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1)
         << args << ": " << result.output;
   }
+}
+
+// ---- Strings from models are escaped; no partial output
+// ----------------------------------------------------
+
+std::filesystem::path save_model(const std::string& name, const std::vector<uint8_t>& bytes) {
+  const auto path = temp_file(name + ".tflite");
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  return path;
+}
+
+void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+// A fresh directory: "nothing left behind" checks list it.
+std::filesystem::path temp_dir(const std::string& name) {
+  const auto dir = temp_file(name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+std::vector<std::string> files_in(const std::filesystem::path& dir) {
+  std::vector<std::string> names;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) names.push_back(entry.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+bool has_raw_control_characters(const std::string& text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return (u < 0x20 && u != '\n') || u == 0x7F;
+  });
+}
+
+// The bug report: invalid UTF-8 in a tensor name made `inspect --json` abort (nlohmann type_error 316).
+TEST(CliTest, InspectEscapesInvalidUtf8AndControlCharactersFromTheModel) {
+  const auto model = save_model("hostile", robustness::hostile_strings_model());
+  const auto json_result = run_command(cli() + " inspect --json " + model.string());
+  ASSERT_EQ(json_result.exit_code, 0) << json_result.output;
+  const auto json = nlohmann::json::parse(json_result.output);               // throws if not JSON
+  EXPECT_EQ(json["tensors"][0]["name"], "bad\xEF\xBF\xBD\xEF\xBF\xBDname");  // U+FFFD for each invalid byte
+  EXPECT_EQ(json["tensors"][1]["name"], "line\nbreak\x1b[31m\xc2\x9b\xe2\x80\xae");  // valid: kept exactly
+  EXPECT_EQ(json["description"], "descr\xEF\xBF\xBD\xEF\xBF\xBDiption\n\x1b[2J");
+  EXPECT_TRUE(std::all_of(json_result.output.begin(), json_result.output.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  })) << "JSON output is ASCII";
+  EXPECT_EQ(json_result.output.find('\x1b'), std::string::npos);
+
+  const auto text = run_command(cli() + " inspect " + model.string());
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("bad\\xFF\\xFEname"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("line\\nbreak\\x1B[31m\\u{009B}\\u{202E}"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("description: descr\\xFF\\xFEiption\\n\\x1B[2J\n"), std::string::npos)
+      << text.output;
+  EXPECT_FALSE(has_raw_control_characters(text.output)) << text.output;
+}
+
+TEST(CliTest, ErrorsQuotingModelStringsStayOnOneEscapedLine) {
+  const auto model = save_model("hostile_custom", robustness::hostile_custom_op_model());
+  const auto result = run_command(cli() + " run " + model.string() + " --fill lcg:1");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  EXPECT_NE(result.output.find("Op\\xFF\\n\\x1B]0;title\\x07"), std::string::npos) << result.output;
+  EXPECT_FALSE(has_raw_control_characters(result.output)) << result.output;
+  // inspect still reports it, with the arena unknown.
+  const auto inspect = run_command(cli() + " inspect " + model.string());
+  EXPECT_EQ(inspect.exit_code, 0) << inspect.output;
+  EXPECT_NE(inspect.output.find("arena bytes: unknown"), std::string::npos) << inspect.output;
+  EXPECT_FALSE(has_raw_control_characters(inspect.output)) << inspect.output;
+}
+
+TEST(CliTest, FailedCommandsLeaveNoOutputFiles) {
+  const auto dir = temp_dir("no_leftovers");
+  const std::string model = demo_model().string();
+  const std::string source = (dir / "model.cc").string();
+  // The header cannot be written: the source, which could, must not appear either.
+  auto result = run_command(cli() + " export " + model + " -o " + source + " --header /no/such/dir/model.h");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("/no/such/dir/model.h: cannot write"), std::string::npos) << result.output;
+  // A directory where the header should go: the rename fails after both files were written.
+  std::filesystem::create_directory(dir / "model.h");
+  result =
+      run_command(cli() + " export " + model + " -o " + source + " --header " + (dir / "model.h").string());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("cannot replace"), std::string::npos) << result.output;
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
+  std::filesystem::remove(dir / "model.h");
+  // run: the model fails after the output file was opened.
+  result = run_command(cli() + " run " + model + " --fill lcg:1 --arena 64 --output " +
+                       (dir / "out.bin").string());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  result = run_command(cli() + " run " + model + " --input /no/such/input.bin --output " +
+                       (dir / "out.bin").string());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_EQ(files_in(dir), std::vector<std::string>{}) << "no output and no temporary file left";
+  // -o and --header naming one file differently.
+  result =
+      run_command(cli() + " export " + model + " -o " + source + " --header " + dir.string() + "/./model.cc");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("name the same file"), std::string::npos) << result.output;
+  std::filesystem::remove_all(dir);
+}
+
+// ---- run --stream -----------------------------------------------------------------------------------------
+
+// N invokes through the C++ API: on one interpreter (state carried), or each on a fresh one.
+std::vector<uint8_t> invoke_chunks(const std::vector<uint8_t>& model_bytes,
+                                   const std::vector<uint8_t>& stream, bool fresh_each_time) {
+  host::LoadedModel loaded;
+  EXPECT_TRUE(loaded.load_bytes(model_bytes.data(), model_bytes.size()).is_ok());
+  AllOpsResolver resolver;
+  auto runner = std::make_unique<host::HostInterpreter>();
+  EXPECT_TRUE(runner->init(loaded.model(), resolver).is_ok());
+  const size_t chunk = runner->interpreter().input(0).bytes;
+  std::vector<uint8_t> outputs;
+  for (size_t offset = 0; offset + chunk <= stream.size(); offset += chunk) {
+    if (fresh_each_time) {
+      runner = std::make_unique<host::HostInterpreter>();
+      EXPECT_TRUE(runner->init(loaded.model(), resolver).is_ok());
+    }
+    std::memcpy(runner->interpreter().input(0).data, stream.data() + offset, chunk);
+    EXPECT_TRUE(runner->interpreter().invoke().is_ok());
+    const auto bytes = host::output_bytes(runner->interpreter());
+    outputs.insert(outputs.end(), bytes.begin(), bytes.end());
+  }
+  return outputs;
+}
+
+// A stream of `chunks` chunks of `chunk` bytes: LCG values (valid floats or integers of any width).
+std::vector<uint8_t> lcg_stream(size_t chunks, size_t chunk, bool floats) {
+  std::vector<uint8_t> stream(chunks * chunk);
+  uint32_t x = 2024;
+  if (floats) {
+    for (size_t i = 0; i + 4 <= stream.size(); i += 4) {
+      x = x * 1664525u + 1013904223u;
+      const float value = static_cast<float>(x >> 8) / 16777216.0f * 2 - 1;
+      std::memcpy(&stream[i], &value, 4);
+    }
+  } else {
+    for (auto& b : stream) b = static_cast<uint8_t>((x = x * 1664525u + 1013904223u) >> 24);
+  }
+  return stream;
+}
+
+// `state_shows`: the outputs depend on earlier chunks (keyword_scrambled's SVDF state does not reach its
+// saturated outputs).
+void expect_stream_matches_api(const std::string& name, const std::vector<uint8_t>& model_bytes, bool floats,
+                               size_t chunks, bool state_shows = true) {
+  const auto model = save_model(name, model_bytes);
+  host::LoadedModel loaded;
+  ASSERT_TRUE(loaded.load_bytes(model_bytes.data(), model_bytes.size()).is_ok());
+  const size_t chunk = loaded.model().tensor(loaded.model().input_tensor_index(0)).bytes;
+  const auto stream = lcg_stream(chunks, chunk, floats);
+  const auto stream_file = temp_file(name + "_stream.bin");
+  write_bytes(stream_file, stream);
+  const auto out = temp_file(name + "_stream_out.bin");
+  const auto result = run_command(cli() + " run " + model.string() + " --stream " + stream_file.string() +
+                                  " --output " + out.string() + " --json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto json = nlohmann::json::parse(result.output);
+  EXPECT_EQ(json["invokes"], chunks);
+  EXPECT_EQ(json["chunk_bytes"], chunk);
+
+  const auto streamed = testing::read_bytes(out);
+  const auto consecutive = invoke_chunks(model_bytes, stream, false);
+  const auto fresh = invoke_chunks(model_bytes, stream, true);
+  ASSERT_FALSE(consecutive.empty());
+  EXPECT_EQ(streamed.size(), consecutive.size());
+  EXPECT_EQ(json["output_bytes"], consecutive.size());
+  EXPECT_EQ(streamed, consecutive) << "the stream must equal consecutive invokes on one interpreter";
+  if (state_shows) EXPECT_NE(streamed, fresh) << "the model has state: fresh interpreters give other outputs";
+  // The first chunk has no history: it matches a fresh first invoke.
+  const size_t per_invoke = consecutive.size() / chunks;
+  EXPECT_TRUE(std::equal(streamed.begin(), streamed.begin() + per_invoke, fresh.begin()));
+
+  // Without --output: the text report names the invokes.
+  const auto text = run_command(cli() + " run " + model.string() + " --stream " + stream_file.string());
+  ASSERT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("stream: " + std::to_string(chunks) + " invokes of " + std::to_string(chunk) +
+                             "-byte chunks"),
+            std::string::npos)
+      << text.output;
+}
+
+TEST(CliTest, RunStreamEqualsConsecutiveInvokesOfOneInterpreter) {
+  expect_stream_matches_api("svdf", robustness::svdf_model(), true, 7);
+}
+
+TEST(CliTest, RunStreamKeepsTheStateOfRealModels) {
+  EI_REQUIRE_SHARED_DIR(shared);
+  const auto model = [&](const char* path) { return testing::read_bytes(shared / "models" / path); };
+  // SVDF state, which does not reach keyword_scrambled's saturated outputs; LSTM state; signal ops' state.
+  expect_stream_matches_api("keyword_scrambled", model("tflm/keyword_scrambled.tflite"), false, 6, false);
+  expect_stream_matches_api("dtln", model("extra/dtln_noise_suppression.tflite"), false, 5);
+  expect_stream_matches_api("audio_preprocessor", model("tflm/audio_preprocessor_int8.tflite"), false, 5);
+}
+
+TEST(CliTest, RunStreamRefusesBadStreamsWithOneLineErrors) {
+  const auto dir = temp_dir("stream_errors");
+  const auto svdf = save_model("svdf_errors", robustness::svdf_model());  // float [1,4]: 16-byte chunks
+  const auto two_inputs = save_model("two_inputs", robustness::add_int8_model());
+  const auto empty = dir / "empty.bin";
+  write_bytes(empty, {});
+  const auto partial = dir / "partial.bin";
+  write_bytes(partial, std::vector<uint8_t>(16 * 3 + 5));
+  const auto good = dir / "good.bin";
+  write_bytes(good, std::vector<uint8_t>(16 * 2));
+  const std::string out = " --output " + (dir / "out.bin").string();
+  const std::string model = svdf.string();
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {" run " + model + " --stream " + empty.string() + out,
+       "--stream " + empty.string() +
+           ": empty: need one or more chunks of 16 bytes (input 0 (float32 [1,4]))"},
+      {" run " + model + " --stream " + partial.string() + out,
+       "53 bytes is not a whole number of 16-byte chunks (input 0 (float32 [1,4]))"},
+      {" run " + two_inputs.string() + " --stream " + good.string() + out,
+       "--stream needs a model with one input; " + two_inputs.string() + " has 2"},
+      {" run " + model + " --stream /no/such/stream.bin" + out, "--stream /no/such/stream.bin: cannot open"},
+      {" run " + model + " --stream " + dir.string() + out, "is a directory"},
+      {" run " + model + " --stream " + good.string() + " --fill lcg:1" + out,
+       "no --input or --fill with it"},
+      {" run " + model + " --stream " + good.string() + " --runs 3" + out,
+       "--runs does not apply to --stream"},
+  };
+  for (const auto& [args, expected] : cases) {
+    const auto result = run_command(cli() + args);
+    EXPECT_EQ(result.exit_code, 1) << args << ": " << result.output;
+    EXPECT_NE(result.output.find(expected), std::string::npos) << args << ": " << result.output;
+    EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1)
+        << args << ": " << result.output;
+  }
+  std::vector<std::string> expected_files = {"empty.bin", "good.bin", "partial.bin"};
+  EXPECT_EQ(files_in(dir), expected_files) << "no output file after a failed --stream";
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -21,10 +21,21 @@ struct CliError {
   std::string message;
 };
 
+// Runs a parsed subcommand's action. A failure (CliError, or any other exception: the CLI never aborts) gives
+// exit code 1 and `error`, one escaped line "edgeinfer NAME: error: MESSAGE" without the newline.
+struct ActionOutcome {
+  int exit_code = 0;
+  std::string error;
+};
+ActionOutcome perform_action(const Command& command);
+// perform_action(), printing the error line on stderr: what main() does.
+int run_action(const Command& command);
+
 Command add_inspect_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_demo_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
 Command add_size_command(CLI::App& app);
+Command add_compare_command(CLI::App& app);
 
 }  // namespace edgeinfer::cli

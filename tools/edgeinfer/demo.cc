@@ -3,7 +3,6 @@
 // scores normal and faulty windows by reconstruction error, checked against plain float math.
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -12,6 +11,8 @@
 #include "edgeinfer/kernels.h"
 #include "edgeinfer/schema/tflite_generated.h"
 #include "tools/edgeinfer/commands.h"
+#include "tools/edgeinfer/escape.h"
+#include "tools/edgeinfer/output_file.h"
 
 namespace edgeinfer::cli {
 namespace {
@@ -119,9 +120,9 @@ float float_score(const std::vector<float>& x) {
 int demo(const std::string& save_path) {
   const std::vector<uint8_t> bytes = build_model();
   if (!save_path.empty()) {
-    std::ofstream out(save_path, std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    if (!out) throw CliError{save_path + ": cannot write the model"};
+    OutputFile out(save_path);  // temporary file renamed into place: never a half-written model
+    out.write(bytes.data(), bytes.size());
+    out.commit();
   }
   host::LoadedModel loaded;
   Status status = loaded.load_bytes(bytes.data(), bytes.size());
@@ -136,7 +137,7 @@ int demo(const std::string& save_path) {
 
   std::printf("EdgeInfer demo: vibration anomaly detection on an embedded default\n\n");
   std::printf("model  : int8 autoencoder, 8 vibration band energies -> 3 -> 8, %zu bytes%s%s\n", bytes.size(),
-              save_path.empty() ? "" : ", saved to ", save_path.c_str());
+              save_path.empty() ? "" : ", saved to ", printable(save_path).c_str());
   std::printf("arena  : %zu bytes, exact (%zu persistent + %zu activations); no heap, no guessing\n",
               runner.arena_bytes(), interpreter.persistent_bytes(), interpreter.planned_bytes());
   std::printf("score  : mean squared reconstruction error; alert above %.3f\n\n", kAlertThreshold);

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
       edgeinfer::cli::add_demo_command(app),    edgeinfer::cli::add_export_command(app),
       edgeinfer::cli::add_inspect_command(app), edgeinfer::cli::add_run_command(app),
       edgeinfer::cli::add_size_command(app),
+      edgeinfer::cli::add_compare_command(app),
   };
   try {
     app.parse(argc, argv);
@@ -20,13 +21,7 @@ int main(int argc, char** argv) {
   }
   for (const auto& command : commands) {
     if (!command.app->parsed()) continue;
-    try {
-      return command.action();
-    } catch (const edgeinfer::cli::CliError& error) {
-      std::fprintf(stderr, "edgeinfer %s: error: %s\n", command.app->get_name().c_str(),
-                   error.message.c_str());
-      return 1;
-    }
+    return edgeinfer::cli::run_action(command);
   }
   return 1;
 }

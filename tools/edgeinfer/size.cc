@@ -20,6 +20,8 @@
 #include "compiler/host_runner.h"
 #include "compiler/model_stats.h"
 #include "tools/edgeinfer/commands.h"
+#include "tools/edgeinfer/escape.h"
+#include "tools/edgeinfer/reports.h"
 
 namespace edgeinfer::cli {
 namespace {
@@ -468,6 +470,7 @@ AnchorFigures load_anchors(const std::string& path, const std::string& model) {
 
 int size_report(const SizeOptions& options) {
   if (options.json && options.markdown) throw CliError{"give --json or --markdown, not both"};
+  std::string text;  // printed at once: a failure prints no partial report
   // The ELF itself is only checked: the sizes come from its map.
   {
     std::ifstream elf(options.elf, std::ios::binary);
@@ -579,7 +582,7 @@ int size_report(const SizeOptions& options) {
                         {"this_over_cmsis_nn",
                          static_cast<double>(*log->invoke_instructions) / anchors->cmsis_instructions}};
     }
-    std::printf("%s\n", json.dump(1).c_str());
+    print_report(json_text(json, 1) + "\n");
     return 0;
   }
 
@@ -588,15 +591,16 @@ int size_report(const SizeOptions& options) {
     auto or_dash = [](const std::optional<uint64_t>& value) {
       return value ? grouped(*value) : std::string("–");
     };
-    std::printf(
+    appendf(
+        text,
         "| model | flash runtime | flash kernels | flash model | RAM arena used | RAM static | stack peak | "
         "instr./invoke reference | instr./invoke optimized | reference / optimized | MACs / instr. | "
         "optimized / TFLM+CMSIS-NN |\n");
-    std::printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    appendf(text, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     const uint64_t instructions = *log->invoke_instructions;
-    std::printf(
-        "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", log->model.c_str(),
-        grouped(footprint->flash_of(Component::kRuntime)).c_str(),
+    appendf(
+        text, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+        printable(log->model).c_str(), grouped(footprint->flash_of(Component::kRuntime)).c_str(),
         grouped(footprint->flash_of(Component::kKernels)).c_str(), grouped(model_flash).c_str(),
         grouped(*log->arena_used_bytes).c_str(), grouped(static_bytes).c_str(),
         or_dash(log->stack_peak_bytes).c_str(),
@@ -607,65 +611,70 @@ int size_report(const SizeOptions& options) {
             : "–",
         macs ? fixed(per_instruction(instructions), 3).c_str() : "–",
         anchors ? fixed(static_cast<double>(instructions) / anchors->cmsis_instructions, 2).c_str() : "–");
+    print_report(text);
     return 0;
   }
 
-  std::printf("firmware %s (map %s)\n", options.elf.c_str(), map_path.c_str());
-  std::printf("flash %s bytes (%s without the model)\n", grouped(footprint->flash_total).c_str(),
-              grouped(footprint->flash_total - model_flash).c_str());
+  appendf(text, "firmware %s (map %s)\n", printable(options.elf).c_str(), printable(map_path).c_str());
+  appendf(text, "flash %s bytes (%s without the model)\n", grouped(footprint->flash_total).c_str(),
+          grouped(footprint->flash_total - model_flash).c_str());
   const char* const kFlashNotes[kNumComponents] = {"libedgeinfer_runtime.a", "libedgeinfer_kernels.a",
                                                    ".model section", "C library, libgcc, libstdc++",
                                                    "platform, startup, main, padding"};
   for (int c = 0; c < kNumComponents; ++c)
-    std::printf("  %-10s %12s  %s\n", component_name(static_cast<Component>(c)),
-                grouped(footprint->flash[c]).c_str(), kFlashNotes[c]);
-  std::printf("RAM %s bytes reserved\n",
-              grouped(footprint->arena_bytes + static_bytes + footprint->stack_reserved_bytes).c_str());
-  std::printf("  %-10s %12s  .arena%s\n", "arena", grouped(footprint->arena_bytes).c_str(),
-              log ? (", " + grouped(*log->arena_used_bytes) + " used").c_str() : "");
-  std::printf("  %-10s %12s  .data %s + .bss %s\n", "static", grouped(static_bytes).c_str(),
-              grouped(footprint->data_bytes).c_str(), grouped(footprint->bss_bytes).c_str());
+    appendf(text, "  %-10s %12s  %s\n", component_name(static_cast<Component>(c)),
+            grouped(footprint->flash[c]).c_str(), kFlashNotes[c]);
+  appendf(text, "RAM %s bytes reserved\n",
+          grouped(footprint->arena_bytes + static_bytes + footprint->stack_reserved_bytes).c_str());
+  appendf(text, "  %-10s %12s  .arena%s\n", "arena", grouped(footprint->arena_bytes).c_str(),
+          log ? (", " + grouped(*log->arena_used_bytes) + " used").c_str() : "");
+  appendf(text, "  %-10s %12s  .data %s + .bss %s\n", "static", grouped(static_bytes).c_str(),
+          grouped(footprint->data_bytes).c_str(), grouped(footprint->bss_bytes).c_str());
   std::string stack_note = ".stack";
   if (log && log->stack_peak_bytes) stack_note += ", peak " + grouped(*log->stack_peak_bytes) + " used";
   if (log && log->invoke_stack_bytes)
     stack_note += " (" + grouped(*log->invoke_stack_bytes) + " below invoke)";
-  std::printf("  %-10s %12s  %s\n", "stack", grouped(footprint->stack_reserved_bytes).c_str(),
-              stack_note.c_str());
+  appendf(text, "  %-10s %12s  %s\n", "stack", grouped(footprint->stack_reserved_bytes).c_str(),
+          stack_note.c_str());
   if (options.objects) {
     std::vector<std::pair<std::string, uint64_t>> objects(footprint->flash_by_object.begin(),
                                                           footprint->flash_by_object.end());
     std::stable_sort(objects.begin(), objects.end(),
                      [](const auto& a, const auto& b) { return a.second > b.second; });
-    std::printf("flash by object:\n");
+    appendf(text, "flash by object:\n");
     for (const auto& [object, bytes] : objects)
-      if (bytes > 0) std::printf("  %12s  %s\n", grouped(bytes).c_str(), object.c_str());
+      if (bytes > 0) appendf(text, "  %12s  %s\n", grouped(bytes).c_str(), printable(object).c_str());
   }
-  if (!log) return 0;
+  if (!log) {
+    print_report(text);
+    return 0;
+  }
   const uint64_t instructions = *log->invoke_instructions;
-  std::printf("run (%s kernels, %s): %s instructions per invoke; verify %s, allocate %s\n",
-              log->kernels.empty() ? "?" : log->kernels.c_str(),
-              log->board.empty() ? "?" : log->board.c_str(), grouped(instructions).c_str(),
-              log->verify_instructions ? grouped(*log->verify_instructions).c_str() : "?",
-              grouped(*log->allocate_instructions).c_str());
+  appendf(text, "run (%s kernels, %s): %s instructions per invoke; verify %s, allocate %s\n",
+          log->kernels.empty() ? "?" : printable(log->kernels).c_str(),
+          log->board.empty() ? "?" : printable(log->board).c_str(), grouped(instructions).c_str(),
+          log->verify_instructions ? grouped(*log->verify_instructions).c_str() : "?",
+          grouped(*log->allocate_instructions).c_str());
   if (model_bytes > 0)
-    std::printf("arena used %s bytes = %sx the model's %s bytes (rule of thumb: 2x, i.e. %s bytes)\n",
-                grouped(*log->arena_used_bytes).c_str(),
-                fixed(static_cast<double>(*log->arena_used_bytes) / model_bytes, 3).c_str(),
-                grouped(model_bytes).c_str(), grouped(2 * model_bytes).c_str());
+    appendf(text, "arena used %s bytes = %sx the model's %s bytes (rule of thumb: 2x, i.e. %s bytes)\n",
+            grouped(*log->arena_used_bytes).c_str(),
+            fixed(static_cast<double>(*log->arena_used_bytes) / model_bytes, 3).c_str(),
+            grouped(model_bytes).c_str(), grouped(2 * model_bytes).c_str());
   if (reference_log)
-    std::printf("reference kernels: %s instructions per invoke = %sx these\n",
-                grouped(*reference_log->invoke_instructions).c_str(),
-                fixed(static_cast<double>(*reference_log->invoke_instructions) / instructions, 2).c_str());
+    appendf(text, "reference kernels: %s instructions per invoke = %sx these\n",
+            grouped(*reference_log->invoke_instructions).c_str(),
+            fixed(static_cast<double>(*reference_log->invoke_instructions) / instructions, 2).c_str());
   if (macs)
-    std::printf("%s MACs (%s): %s MACs per instruction\n", grouped(*macs).c_str(), macs_source.c_str(),
-                fixed(per_instruction(instructions), 3).c_str());
+    appendf(text, "%s MACs (%s): %s MACs per instruction\n", grouped(*macs).c_str(),
+            printable(macs_source).c_str(), fixed(per_instruction(instructions), 3).c_str());
   if (anchors)
-    std::printf("TFLM %s: reference %s, CMSIS-NN %s instructions per invoke; these / CMSIS-NN = %s\n",
-                anchors->name.c_str(), grouped(anchors->reference_instructions).c_str(),
-                grouped(anchors->cmsis_instructions).c_str(),
-                fixed(static_cast<double>(instructions) / anchors->cmsis_instructions, 2).c_str());
+    appendf(text, "TFLM %s: reference %s, CMSIS-NN %s instructions per invoke; these / CMSIS-NN = %s\n",
+            printable(anchors->name).c_str(), grouped(anchors->reference_instructions).c_str(),
+            grouped(anchors->cmsis_instructions).c_str(),
+            fixed(static_cast<double>(instructions) / anchors->cmsis_instructions, 2).c_str());
   if (!log->finished_ok)
-    std::printf("warning: the run log has no 'EI result=ok' line: the run did not finish\n");
+    appendf(text, "warning: the run log has no 'EI result=ok' line: the run did not finish\n");
+  print_report(text);
   return 0;
 }
 
