@@ -123,6 +123,46 @@ void conv_2d_int16_acc32(const ConvParams& p, const int32_t* multipliers, const 
   });
 }
 
+void conv_2d_hybrid(const ConvParams& params, const HybridParams& h, const float* input, const int8_t* filter,
+                    const float* bias, float* output, const HybridBuffers& buffers) {
+  const int batch_size = params.input_height * params.input_width * params.input_depth;
+  const size_t output_batch_size =
+      static_cast<size_t>(params.output_height) * params.output_width * params.output_depth;
+  hybrid_quantize_batches(input, params.batches, batch_size, h.asymmetric, buffers.quantized_input,
+                          buffers.scaling_factors, buffers.offsets);
+  const bool grouped = params.filter_input_depth != params.input_depth;
+  ConvParams one = params;  // one batch at a time: each has its own scaling factor and offset
+  one.batches = 1;
+  const float min = params.float_activation_min;
+  const float max = params.float_activation_max;
+  for (int b = 0; b < params.batches; ++b) {
+    const int8_t* q = buffers.quantized_input + static_cast<size_t>(b) * static_cast<size_t>(batch_size);
+    float* out = output + static_cast<size_t>(b) * output_batch_size;
+    const float factor = buffers.scaling_factors[b];
+    if (!h.asymmetric) {
+      const float scale = factor * h.weight_scales[0];
+      conv_integer<uint32_t>(one, q, filter, 0, out, [&](int oc, uint32_t sum) {
+        float total = 0.0f;  // TFLite accumulates onto a zeroed output, then adds the bias
+        total += static_cast<float>(static_cast<int32_t>(sum)) * scale;
+        if (bias) total += bias[oc];
+        return clamp_float(total, min, max);
+      });
+    } else if (!grouped) {
+      conv_integer<uint32_t>(one, q, filter, -buffers.offsets[b], out, [&](int oc, uint32_t sum) {
+        float total = static_cast<float>(static_cast<int32_t>(sum)) * (hybrid_weight_scale(h, oc) * factor);
+        if (bias) total += bias[oc];
+        return clamp_float(total, min, max);
+      });
+    } else {
+      conv_integer<uint32_t>(one, q, filter, -buffers.offsets[b], out, [&](int oc, uint32_t sum) {
+        float total = static_cast<float>(static_cast<int32_t>(sum)) * hybrid_weight_scale(h, oc) * factor;
+        if (bias) total += bias[oc];
+        return clamp_float(total, min, max);
+      });
+    }
+  }
+}
+
 // ---- Kernel glue ------------------------------------------------------------------------------------------
 
 Status prepare_conv_2d(KernelContext& context) {
@@ -135,7 +175,8 @@ Status prepare_conv_2d(KernelContext& context) {
   const bool has_bias = context.has_input(2);
 
   ConvParams p;
-  EI_RETURN_IF_ERROR(read_conv_geometry(input, filter, output, options->stride_h(), options->stride_w(), &p));
+  EI_RETURN_IF_ERROR(read_conv_geometry(input, filter, output, options->stride_h(), options->stride_w(), &p,
+                                        /*allow_hybrid=*/true));
   const bool int16_op = input.type == DataType::kInt16;
   p.output_depth = filter.shape.dims[0];
   p.filter_input_depth = filter.shape.dims[3];
@@ -164,6 +205,7 @@ Status prepare_conv_2d(KernelContext& context) {
   data->bias_source = BiasSource{};
   data->multipliers = nullptr;
   data->shifts = nullptr;
+  data->hybrid = nullptr;
 
   const auto activation = static_cast<FusedActivation>(options->fused_activation_function());
   if (input.type == DataType::kFloat32) {
@@ -172,6 +214,18 @@ Status prepare_conv_2d(KernelContext& context) {
       data->bias = BiasKind::kFloat32;
     }
     EI_RETURN_IF_ERROR(activation_range_float(activation, &p.float_activation_min, &p.float_activation_max));
+    if (is_hybrid(input, filter)) {
+      EI_RETURN_IF_ERROR(check_filter_quantization(filter, 0, p.output_depth));
+      // TFLite takes its per-channel (asymmetric) path for scales that differ, and for groups.
+      bool scales_differ = false;
+      for (int c = 1; c < filter.quant.count; ++c)
+        scales_differ |= filter.quant.scale(c) != filter.quant.scale(0);
+      HybridData* hybrid = nullptr;
+      EI_RETURN_IF_ERROR(prepare_hybrid(context, filter, 0, p.output_depth, p.batches,
+                                        p.input_height * p.input_width * p.input_depth,
+                                        scales_differ || groups != 1, 0, activation, &hybrid));
+      data->hybrid = hybrid;
+    }
   } else {
     if (has_bias) {
       const Tensor bias = context.input(2);
@@ -197,6 +251,12 @@ Status eval_conv_2d(KernelContext& context, const Conv2DData& d) {
   const Tensor filter = context.input(1);
   const Tensor output = context.output(0);
   const void* bias = bias_data(context, d.bias_source);
+  if (d.hybrid != nullptr) {
+    conv_2d_hybrid(d.params, d.hybrid->params, input.data_as<const float>(), filter.data_as<const int8_t>(),
+                   static_cast<const float*>(bias), output.data_as<float>(),
+                   hybrid_buffers(context, *d.hybrid));
+    return Status::ok();
+  }
   switch (d.type) {
     case DataType::kFloat32:
       conv_2d_float(d.params, input.data_as<const float>(), filter.data_as<const float>(),

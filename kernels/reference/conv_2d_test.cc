@@ -485,7 +485,7 @@ TEST(Conv2DPrepare, RejectsInconsistentShapes) {
                "empty output");
 }
 
-TEST(Conv2DPrepare, RejectsMissingOptionsAndHybrid) {
+TEST(Conv2DPrepare, RejectsMissingOptionsButRunsHybrid) {
   ModelBuilder b;
   const int in = b.add_tensor(DataType::kFloat32, {1, 1, 1, 1});
   const int w = b.add_constant<float>(DataType::kFloat32, {1, 1, 1, 1}, {1.0f});
@@ -499,10 +499,16 @@ TEST(Conv2DPrepare, RejectsMissingOptionsAndHybrid) {
   const int hin = h.add_tensor(DataType::kFloat32, {1, 1, 1, 1});
   const int hw = h.add_constant<int8_t>(DataType::kInt8, {1, 1, 1, 1}, {1}, QuantParams::per_tensor(0.1f, 0));
   const int hout = h.add_tensor(DataType::kFloat32, {1, 1, 1, 1});
-  h.add_op(BuiltinOp::kConv2D, {hin, hw}, {hout}, tflite::BuiltinOptions::Conv2DOptions, nullptr);
+  h.add_op(BuiltinOp::kConv2D, {hin, hw}, {hout}, tflite::BuiltinOptions::Conv2DOptions,
+           [](flatbuffers::FlatBufferBuilder& fbb) {
+             return tflite::CreateConv2DOptions(fbb, tflite::Padding::VALID, 1, 1).Union();
+           });
   h.set_inputs({hin});
   h.set_outputs({hout});
-  expect_error(h, StatusCode::kUnsupported, "hybrid");
+  // Hybrid (float input, int8 filter) runs (hybrid_test.cc has the details): 2 quantizes to 127 with factor
+  // 2/127, and 1 * 127 * ((2/127) * 0.1) = 0.2.
+  const float factor = (2.0f / 127.0f) * 0.1f;
+  EXPECT_EQ(run_float_model(h.finish(), {2.0f}), (std::vector<float>{0.0f + 127.0f * factor}));
 }
 
 TEST(Conv2DPrepare, RejectsBadQuantization) {

@@ -23,8 +23,9 @@ Status check_io_count(KernelContext& context, int min_inputs, int max_inputs, in
 }
 
 Status read_conv_geometry(const Tensor& input, const Tensor& filter, const Tensor& output,
-                          int32_t stride_height, int32_t stride_width, ConvParams* params) {
-  EI_RETURN_IF_ERROR(check_conv_types(input, filter, output));
+                          int32_t stride_height, int32_t stride_width, ConvParams* params,
+                          bool allow_hybrid) {
+  EI_RETURN_IF_ERROR(check_conv_types(input, filter, output, allow_hybrid));
   EI_RETURN_IF_ERROR(require_rank(input, "input", 4));
   EI_RETURN_IF_ERROR(require_rank(filter, "filter", 4));
   EI_RETURN_IF_ERROR(require_rank(output, "output", 4));
@@ -49,18 +50,19 @@ Status read_conv_geometry(const Tensor& input, const Tensor& filter, const Tenso
   return Status::ok();
 }
 
-Status check_conv_types(const Tensor& input, const Tensor& filter, const Tensor& output) {
+Status check_conv_types(const Tensor& input, const Tensor& filter, const Tensor& output, bool allow_hybrid) {
   if (input.type != output.type) {
     return Status::error(StatusCode::kInvalidModel, "input is %s but output is %s",
                          data_type_name(input.type), data_type_name(output.type));
   }
   const bool supported = (input.type == DataType::kFloat32 && filter.type == DataType::kFloat32) ||
                          (input.type == DataType::kInt8 && filter.type == DataType::kInt8) ||
-                         (input.type == DataType::kInt16 && filter.type == DataType::kInt8);
+                         (input.type == DataType::kInt16 && filter.type == DataType::kInt8) ||
+                         (allow_hybrid && is_hybrid(input, filter));
   if (!supported) {
     return Status::error(StatusCode::kUnsupported, "%s input with %s filter is not supported%s",
                          data_type_name(input.type), data_type_name(filter.type),
-                         input.type == DataType::kFloat32 ? " (hybrid models are not)" : "");
+                         input.type == DataType::kFloat32 && !allow_hybrid ? " (hybrid models are not)" : "");
   }
   return Status::ok();
 }

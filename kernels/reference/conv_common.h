@@ -105,9 +105,14 @@ enum class BiasKind : int8_t { kNone, kFloat32, kInt16, kInt32, kInt64 };
 // Between `min_inputs` and `max_inputs` inputs with the first `required` present, and one output.
 Status check_io_count(KernelContext& context, int min_inputs, int max_inputs, int required);
 // The element types TensorFlow Lite's reference kernels run: float32 everywhere, int8 with int8 filter, or
-// int16 with int8 filter (16x8); same input and output type. Hybrid (float input, int8 filter) is
-// kUnsupported.
-Status check_conv_types(const Tensor& input, const Tensor& filter, const Tensor& output);
+// int16 with int8 filter (16x8); same input and output type. Hybrid (float input, int8 filter: see hybrid.h)
+// only with `allow_hybrid` (the ops that have hybrid kernels), else kUnsupported.
+Status check_conv_types(const Tensor& input, const Tensor& filter, const Tensor& output,
+                        bool allow_hybrid = false);
+// Float input and output with an int8 filter: a hybrid op (once check_conv_types() accepted it).
+inline bool is_hybrid(const Tensor& input, const Tensor& filter) {
+  return input.type == DataType::kFloat32 && filter.type == DataType::kInt8;
+}
 Status require_rank(const Tensor& tensor, const char* what, int rank);
 // Positive dimensions and fewer than 2^31 elements, so kernels index with int.
 Status require_valid_shape(const Tensor& tensor, const char* what);
@@ -122,9 +127,10 @@ Status check_bias(const Tensor& bias, DataType type, int channels);
 // What every windowed convolution (conv_2d, depthwise_conv_2d, transpose_conv) checks and reads first:
 // check_conv_types(), rank-4 tensors of valid shape, the NHWC input and output sizes, the filter's height and
 // width (dimensions 1 and 2), the strides, and an output batch equal to the input's. The filter's channel
-// dimensions, dilation and padding are each op's own.
+// dimensions, dilation and padding are each op's own. `allow_hybrid` as in check_conv_types().
 Status read_conv_geometry(const Tensor& input, const Tensor& filter, const Tensor& output,
-                          int32_t stride_height, int32_t stride_width, ConvParams* params);
+                          int32_t stride_height, int32_t stride_width, ConvParams* params,
+                          bool allow_hybrid = false);
 
 // Requantization constants of each output channel, as TensorFlow Lite's
 // PopulateConvolutionQuantizationParams: multiplier of input_scale * filter_scale[c] / output_scale (computed

@@ -112,6 +112,30 @@ void depthwise_conv_2d_int16(const ConvParams& p, const int32_t* multipliers, co
   });
 }
 
+void depthwise_conv_2d_hybrid(const ConvParams& params, const HybridParams& h, const float* input,
+                              const int8_t* filter, const float* bias, float* output,
+                              const HybridBuffers& buffers) {
+  const int batch_size = params.input_height * params.input_width * params.input_depth;
+  const size_t output_batch_size =
+      static_cast<size_t>(params.output_height) * params.output_width * params.output_depth;
+  hybrid_quantize_batches(input, params.batches, batch_size, h.asymmetric, buffers.quantized_input,
+                          buffers.scaling_factors, buffers.offsets);
+  ConvParams one = params;  // one batch at a time: each has its own scaling factor and offset
+  one.batches = 1;
+  const float min = params.float_activation_min;
+  const float max = params.float_activation_max;
+  for (int b = 0; b < params.batches; ++b) {
+    const float factor = buffers.scaling_factors[b];
+    depthwise_integer<uint32_t>(
+        one, buffers.quantized_input + static_cast<size_t>(b) * static_cast<size_t>(batch_size), filter,
+        -buffers.offsets[b], output + static_cast<size_t>(b) * output_batch_size, [&](int oc, uint32_t sum) {
+          float total = static_cast<float>(static_cast<int32_t>(sum)) * factor * hybrid_weight_scale(h, oc);
+          if (bias) total += bias[oc];
+          return clamp_float(total, min, max);
+        });
+  }
+}
+
 // ---- Kernel glue ------------------------------------------------------------------------------------------
 
 Status depthwise_conv_2d_prepare(KernelContext& context) {
@@ -122,7 +146,8 @@ Status depthwise_conv_2d_prepare(KernelContext& context) {
   const Tensor filter = context.input(1);
   const Tensor output = context.output(0);
   ConvParams p;
-  EI_RETURN_IF_ERROR(read_conv_geometry(input, filter, output, options->stride_h(), options->stride_w(), &p));
+  EI_RETURN_IF_ERROR(read_conv_geometry(input, filter, output, options->stride_h(), options->stride_w(), &p,
+                                        /*allow_hybrid=*/true));
   p.output_depth = filter.shape.dims[3];
   p.dilation_height = options->dilation_h_factor();
   p.dilation_width = options->dilation_w_factor();
@@ -155,6 +180,7 @@ Status depthwise_conv_2d_prepare(KernelContext& context) {
   data->bias_source = BiasSource{};
   data->multipliers = nullptr;
   data->shifts = nullptr;
+  data->hybrid = nullptr;
 
   const auto activation = static_cast<FusedActivation>(options->fused_activation_function());
   if (input.type == DataType::kFloat32) {
@@ -163,6 +189,13 @@ Status depthwise_conv_2d_prepare(KernelContext& context) {
       data->bias = BiasKind::kFloat32;
     }
     EI_RETURN_IF_ERROR(activation_range_float(activation, &p.float_activation_min, &p.float_activation_max));
+    if (is_hybrid(input, filter)) {
+      HybridData* hybrid = nullptr;
+      EI_RETURN_IF_ERROR(prepare_hybrid(context, filter, 3, p.output_depth, p.batches,
+                                        p.input_height * p.input_width * p.input_depth, /*asymmetric=*/true,
+                                        0, activation, &hybrid));
+      data->hybrid = hybrid;
+    }
   } else {
     const bool int16_op = input.type == DataType::kInt16;
     if (context.has_input(2)) {
@@ -191,6 +224,12 @@ Status depthwise_conv_2d_eval(KernelContext& context, const DepthwiseOpData& d) 
   const Tensor filter = context.input(1);
   const Tensor output = context.output(0);
   const void* bias = bias_data(context, d.bias_source);
+  if (d.hybrid != nullptr) {
+    depthwise_conv_2d_hybrid(d.params, d.hybrid->params, input.data_as<const float>(),
+                             filter.data_as<const int8_t>(), static_cast<const float*>(bias),
+                             output.data_as<float>(), hybrid_buffers(context, *d.hybrid));
+    return Status::ok();
+  }
   switch (d.type) {
     case DataType::kFloat32:
       depthwise_conv_2d_float(d.params, input.data_as<const float>(), filter.data_as<const float>(),

@@ -80,6 +80,34 @@ void fully_connected_int16_acc32(const FullyConnectedParams& p, const int32_t* m
   });
 }
 
+void fully_connected_hybrid(const FullyConnectedParams& p, const HybridParams& h, const float* input,
+                            const int8_t* filter, const float* bias, float* output,
+                            const HybridBuffers& buffers) {
+  // The output starts as the bias (or zero) and the products accumulate onto it.
+  float* row = output;
+  for (int b = 0; b < p.batches; ++b, row += p.output_depth) {
+    for (int c = 0; c < p.output_depth; ++c) row[c] = bias ? bias[c] : 0.0f;
+  }
+  const size_t inputs = static_cast<size_t>(p.batches) * static_cast<size_t>(p.accum_depth);
+  bool all_zero = true;
+  for (size_t i = 0; i < inputs && all_zero; ++i) all_zero = input[i] == 0.0f;
+  if (!all_zero) {  // TFLite skips the product for an all-zero input
+    hybrid_quantize_batches(input, p.batches, p.accum_depth, h.asymmetric, buffers.quantized_input,
+                            buffers.scaling_factors, buffers.offsets);
+    if (!h.per_channel) {
+      for (int b = 0; b < p.batches; ++b) buffers.scaling_factors[b] *= h.weight_scales[0];
+    }
+    hybrid_matrix_batch_vector_multiply_accumulate(
+        filter, p.output_depth, p.accum_depth, buffers.quantized_input, p.batches, buffers.scaling_factors,
+        h.per_channel ? h.weight_scales : nullptr, h.asymmetric ? buffers.offsets : nullptr, buffers.row_sums,
+        output);
+  }
+  if (h.activation != FusedActivation::kNone) {
+    const size_t outputs = static_cast<size_t>(p.batches) * static_cast<size_t>(p.output_depth);
+    for (size_t i = 0; i < outputs; ++i) output[i] = hybrid_vector_activation(h.activation, output[i]);
+  }
+}
+
 // ---- Kernel glue ------------------------------------------------------------------------------------------
 
 namespace {
@@ -124,7 +152,7 @@ Status prepare_fully_connected(KernelContext& context) {
   const Tensor input = context.input(0);
   const Tensor filter = context.input(1);
   const Tensor output = context.output(0);
-  EI_RETURN_IF_ERROR(check_conv_types(input, filter, output));
+  EI_RETURN_IF_ERROR(check_conv_types(input, filter, output, /*allow_hybrid=*/true));
   EI_RETURN_IF_ERROR(require_rank(filter, "filter", 2));
   EI_RETURN_IF_ERROR(require_valid_shape(input, "input"));
   EI_RETURN_IF_ERROR(require_valid_shape(filter, "filter"));
@@ -160,6 +188,7 @@ Status prepare_fully_connected(KernelContext& context) {
   data->bias_source = BiasSource{};
   data->multipliers = nullptr;
   data->shifts = nullptr;
+  data->hybrid = nullptr;
 
   const bool has_bias = context.has_input(2);
   if (input.type == DataType::kFloat32) {
@@ -167,7 +196,21 @@ Status prepare_fully_connected(KernelContext& context) {
       EI_RETURN_IF_ERROR(check_bias(context.input(2), DataType::kFloat32, p.output_depth));
       data->bias = BiasKind::kFloat32;
     }
-    EI_RETURN_IF_ERROR(activation_range_float(activation, &p.float_activation_min, &p.float_activation_max));
+    if (is_hybrid(input, filter)) {
+      if (!hybrid_vector_activation_supported(activation)) {
+        return Status::error(StatusCode::kUnsupported, "fused activation %d on a hybrid op is not supported",
+                             static_cast<int>(activation));
+      }
+      // Row sums only serve the zero-point correction of asymmetric inputs.
+      const bool asymmetric = options && options->asymmetric_quantize_inputs();
+      HybridData* hybrid = nullptr;
+      EI_RETURN_IF_ERROR(prepare_hybrid(context, filter, 0, p.output_depth, p.batches, p.accum_depth,
+                                        asymmetric, asymmetric ? p.accum_depth : 0, activation, &hybrid));
+      data->hybrid = hybrid;
+    } else {
+      EI_RETURN_IF_ERROR(
+          activation_range_float(activation, &p.float_activation_min, &p.float_activation_max));
+    }
   } else {
     const bool int16_op = input.type == DataType::kInt16;
     Tensor bias;
@@ -214,6 +257,12 @@ Status eval_fully_connected(KernelContext& context, const FullyConnectedData& d)
   const Tensor filter = context.input(1);
   const Tensor output = context.output(0);
   const void* bias = bias_data(context, d.bias_source);
+  if (d.hybrid != nullptr) {
+    fully_connected_hybrid(d.params, d.hybrid->params, input.data_as<const float>(),
+                           filter.data_as<const int8_t>(), static_cast<const float*>(bias),
+                           output.data_as<float>(), hybrid_buffers(context, *d.hybrid));
+    return Status::ok();
+  }
   switch (d.type) {
     case DataType::kFloat32:
       fully_connected_float(d.params, input.data_as<const float>(), filter.data_as<const float>(),

@@ -1,5 +1,6 @@
 // FULLY_CONNECTED reference kernels: TensorFlow Lite's reference_ops::FullyConnected (float) and
-// reference_integer_ops::FullyConnected / FullyConnectedPerChannel (int8, 16x8), bit for bit.
+// reference_integer_ops::FullyConnected / FullyConnectedPerChannel (int8, 16x8), bit for bit; and the hybrid
+// kernel (float input and output, int8 weights) of full TensorFlow Lite (see fully_connected_hybrid()).
 //
 // The filter is [output_depth, accum_depth]; the input is read as [batches, accum_depth] and the output
 // written as [batches, output_depth] whatever their ranks (keep_num_dims only changes the output's shape).
@@ -10,6 +11,7 @@
 #include "edgeinfer/kernel.h"
 #include "edgeinfer/status.h"
 #include "kernels/reference/conv_common.h"
+#include "kernels/reference/hybrid.h"
 
 namespace edgeinfer {
 namespace reference {
@@ -51,6 +53,17 @@ void fully_connected_int16_acc32(const FullyConnectedParams& params, const int32
                                  const int32_t* shifts, const int16_t* input, const int8_t* filter,
                                  const int32_t* bias, int16_t* output);
 
+// Hybrid: TensorFlow Lite's EvalHybridDense. Each batch row of the input is quantized on its own
+// (symmetric, or asymmetric when the op's asymmetric_quantize_inputs option is set); then
+// output = bias + float(acc) * scale, with acc = sum(filter * q) - row_sum * offset (int32, wrapping) and
+// scale = scaling factor * filter scale (per-tensor filters: folded into the scaling factor first) or
+// scaling factor * channel scale (per-channel), followed by TFLite's vector activation
+// (hybrid_vector_activation()). An all-zero input skips the product: output = activation(bias).
+// `bias` may be null; `buffers.row_sums` must hold the filter's row sums when `hybrid.asymmetric`.
+void fully_connected_hybrid(const FullyConnectedParams& params, const HybridParams& hybrid,
+                            const float* input, const int8_t* filter, const float* bias, float* output,
+                            const HybridBuffers& buffers);
+
 // ---- Kernel glue, shared with the optimized kernels (which check the same and fall back to this eval) ----
 
 // What prepare_fully_connected() computes once and stores as the op data (in persistent memory).
@@ -63,6 +76,7 @@ struct FullyConnectedData {
   int32_t* shifts;
   int32_t multiplier;  // per-tensor filters
   int32_t shift;
+  const HybridData* hybrid;  // hybrid ops (float input, int8 filter; `type` is float32), else null
 };
 
 // The reference kernel's prepare(): validates the op and sets a FullyConnectedData as its op data.

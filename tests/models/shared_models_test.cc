@@ -2,7 +2,6 @@
 // TFLM's output for --fill lcg:12345 is in ../shared/golden/tflm, matches it byte for byte.
 #include <gtest/gtest.h>
 
-#include <set>
 
 #include "compiler/host_runner.h"
 #include "compiler/tensor_compare.h"
@@ -12,11 +11,6 @@
 
 namespace edgeinfer {
 namespace {
-
-// Models whose failure to allocate is allowed for now, with the reason: TFLM's custom "Signal" audio ops
-// (optional in the runtime issue) and hybrid models (int8 weights with float activations, which TFLM refuses).
-const std::set<std::string> kOptionalModels = {
-    "audio_preprocessor_float", "audio_preprocessor_int8", "kws_ref_model_float32", "model_ToyCar_quant"};
 
 class SharedModelTest : public ::testing::TestWithParam<std::string> {};
 
@@ -46,11 +40,6 @@ TEST_P(SharedModelTest, RunsAndMatchesTflmGoldenForSeed12345) {
   AllOpsResolver resolver;
   host::HostInterpreter runner;
   Status status = runner.init(loaded.model(), resolver);
-  if (!status.is_ok() && kOptionalModels.count(GetParam())) {
-    // A clear error naming the op is the requirement for optional models.
-    EXPECT_EQ(status.code(), StatusCode::kUnsupported) << status.message();
-    GTEST_SKIP() << "optional model not supported yet: " << status.message();
-  }
   ASSERT_TRUE(status.is_ok()) << status.message();
   Interpreter& interpreter = runner.interpreter();
   for (int i = 0; i < interpreter.num_inputs(); ++i) ASSERT_TRUE(fill_lcg(interpreter.input(i), 12345).is_ok());
