@@ -3,8 +3,8 @@
 #include <cstring>
 
 #include "edgeinfer/kernels.h"
-#include "kernels/common/flexbuffer_map.h"
 #include "kernels/common/op_checks.h"
+#include "kernels/reference/signal/fft_prepare.h"
 #include "kernels/reference/signal/signal_checks.h"
 
 namespace edgeinfer {
@@ -45,10 +45,8 @@ struct RfftOpData {
 template <class T>
 Status rfft_prepare_typed(KernelContext& context, int32_t fft_length, int32_t input_length, int64_t rows) {
   auto* data = static_cast<RfftOpData<T>*>(context.allocate_persistent(sizeof(RfftOpData<T>)));
-  auto* tables = static_cast<Complex<T>*>(
-      context.allocate_persistent(real_fft_table_entries(fft_length) * sizeof(Complex<T>)));
-  if (data == nullptr || tables == nullptr) return context.arena_full_error();
-  init_real_fft_plan(fft_length, /*inverse=*/false, tables, &data->plan);
+  if (data == nullptr) return context.arena_full_error();
+  EI_RETURN_IF_ERROR(allocate_real_fft_plan(context, fft_length, /*inverse=*/false, &data->plan));
   data->input_length = input_length;
   data->rows = rows;
   EI_RETURN_IF_ERROR(
@@ -58,22 +56,10 @@ Status rfft_prepare_typed(KernelContext& context, int32_t fft_length, int32_t in
 }
 
 Status rfft_prepare(KernelContext& context) {
-  EI_RETURN_IF_ERROR(check_tensor_counts(context, 1, 1, 1));
+  int32_t fft_length = 0;
+  EI_RETURN_IF_ERROR(check_fft_op(context, &fft_length));
   const Tensor input = context.input(0);
   const Tensor output = context.output(0);
-  EI_RETURN_IF_ERROR(check_type(input, "input", {DataType::kInt16, DataType::kInt32, DataType::kFloat32}));
-  EI_RETURN_IF_ERROR(check_same_type(output, "output", input, "input"));
-  FlexbufferMap options;
-  EI_RETURN_IF_ERROR(read_custom_options(context, &options));
-  EI_RETURN_IF_ERROR(check_type_option(options, input.type));
-  int32_t fft_length = 0;
-  EI_RETURN_IF_ERROR(options.get_int32("fft_length", &fft_length));
-  if (!is_supported_fft_length(fft_length)) {
-    return Status::error(StatusCode::kUnsupported, "fft_length %ld is not a power of two from %ld to %ld",
-                         static_cast<long>(fft_length), static_cast<long>(kMinFftLength),
-                         static_cast<long>(kMaxFftLength));
-  }
-  EI_RETURN_IF_ERROR(check_min_rank(input, "input", 1));
   const int32_t input_length = input.shape.dim_from_end(1);
   if (input_length < 1 || input_length > fft_length) {
     return Status::error(StatusCode::kInvalidModel,
