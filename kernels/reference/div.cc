@@ -53,61 +53,30 @@ void div_int8(const BinaryBroadcast& b, const DivQuantParams& params, const int8
 
 namespace {
 
-using DivOpData = ArithmeticOpData<DivQuantParams>;
+const ArithmeticFunctions<DivQuantParams> kDivFunctions = {div_float, div_int32, div_int8, nullptr};
 
 Status div_prepare(KernelContext& context) {
   // Absent options mean TensorFlow Lite's defaults: no activation.
   FusedActivation activation = FusedActivation::kNone;
   if (const auto* options = context.op()->builtin_options_as_DivOptions())
     activation = static_cast<FusedActivation>(options->fused_activation_function());
-  DivOpData data = {};
-  EI_RETURN_IF_ERROR(
-      prepare_binary_op(context, {DataType::kFloat32, DataType::kInt32, DataType::kInt8}, &data.broadcast));
-  const Tensor input1 = context.input(0);
-  const Tensor input2 = context.input(1);
-  const Tensor output = context.output(0);
-  switch (output.type) {
-    case DataType::kFloat32:
-      EI_RETURN_IF_ERROR(activation_range_float(activation, &data.float_min, &data.float_max));
-      break;
-    case DataType::kInt32:
-      EI_RETURN_IF_ERROR(check_int32_unquantized(context, "DIV", false));
-      EI_RETURN_IF_ERROR(activation_range_int32(activation, &data.int32_min, &data.int32_max));
-      break;
-    default:  // int8
-      EI_RETURN_IF_ERROR(check_per_tensor_quantization(input1, "input 1"));
-      EI_RETURN_IF_ERROR(check_per_tensor_quantization(input2, "input 2"));
-      EI_RETURN_IF_ERROR(check_per_tensor_quantization(output, "output"));
-      EI_RETURN_IF_ERROR(make_div_params(affine_quant(input1), affine_quant(input2), affine_quant(output),
-                                         activation, &data.quant));
-      break;
-  }
-  return store_op_data(context, data);
+  EI_RETURN_IF_ERROR(prepare_arithmetic<DivQuantParams>(
+      context, activation, activation,
+      [](DataType type, AffineQuant input1, AffineQuant input2, AffineQuant output, FusedActivation act,
+         DivQuantParams* params) {
+        if (type != DataType::kInt8) {
+          return Status::error(StatusCode::kUnsupported,
+                               "DIV of %s tensors is not supported (TFLM divides float32, int32 and int8)",
+                               data_type_name(type));
+        }
+        return make_div_params(input1, input2, output, act, params);
+      }));
+  if (context.output(0).type == DataType::kInt32) return check_int32_unquantized(context, "DIV", false);
+  return Status::ok();
 }
 
 Status div_eval(KernelContext& context) {
-  const auto& data = *context.op_data_as<DivOpData>();
-  const Tensor input1 = context.input(0);
-  const Tensor input2 = context.input(1);
-  const Tensor output = context.output(0);
-  const BinaryBroadcast& b = data.broadcast;
-  switch (output.type) {
-    case DataType::kFloat32:
-      div_float(b, data.float_min, data.float_max, input1.data_as<const float>(),
-                input2.data_as<const float>(), output.data_as<float>());
-      break;
-    case DataType::kInt32:
-      div_int32(b, data.int32_min, data.int32_max, input1.data_as<const int32_t>(),
-                input2.data_as<const int32_t>(), output.data_as<int32_t>());
-      break;
-    case DataType::kInt8:
-      div_int8(b, data.quant, input1.data_as<const int8_t>(), input2.data_as<const int8_t>(),
-               output.data_as<int8_t>());
-      break;
-    default:
-      return Status::error(StatusCode::kInternal, "type %s was not prepared", data_type_name(output.type));
-  }
-  return Status::ok();
+  return eval_arithmetic(context, kDivFunctions);
 }
 
 }  // namespace
