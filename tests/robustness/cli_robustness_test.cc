@@ -44,18 +44,24 @@
 
 #include "edgeinfer/schema/tflite_generated.h"
 #include "tests/robustness/builder_models.h"
+#include "tests/robustness/case_guard.h"
 #include "tests/robustness/cli_models.h"
 #include "tests/robustness/untrusted_model_runner.h"
 #include "tests/support/shared_data.h"
 #include "tools/edgeinfer/commands.h"
 #include "tools/edgeinfer/escape.h"
 
-extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
-
 namespace edgeinfer {
 namespace {
 
 namespace fs = std::filesystem;
+using robustness::base_seed;
+using robustness::env_int;
+using robustness::fnv1a;
+using robustness::g_case;
+using robustness::Rng;
+using robustness::Watchdog;
+using robustness::write_stderr;
 
 // ---- Settings ---------------------------------------------------------------------------------------------
 
@@ -70,59 +76,11 @@ constexpr int kLargeModelTruncations = 3;
 // heavy model is not mistaken for a hang. About a few milliseconds under the sanitizers.
 constexpr int64_t kRunWorkLimit = 3'000'000;
 
-int env_int(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return fallback;
-  const long parsed = std::strtol(value, nullptr, 10);
-  return parsed > 0 && parsed < (1 << 30) ? static_cast<int>(parsed) : fallback;
-}
 int cases_per_command() {
   return env_int("EDGEINFER_CLI_CASES", kDefaultCases);
 }
-uint64_t base_seed() {
-  const char* value = std::getenv("EDGEINFER_ROBUSTNESS_SEED");
-  return value && *value ? std::strtoull(value, nullptr, 10) : 0;
-}
-
-// ---- Deterministic randomness -----------------------------------------------------------------------------
-
-// splitmix64: std:: distributions differ between standard libraries.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  uint64_t below(uint64_t n) { return n == 0 ? 0 : next() % n; }
-  bool chance(int percent) { return below(100) < static_cast<uint64_t>(percent); }
-  uint8_t byte() { return static_cast<uint8_t>(next() >> 56); }
-
- private:
-  uint64_t state_;
-};
-
-uint64_t fnv1a(const std::string& text) {
-  uint64_t hash = 0xCBF29CE484222325ull;
-  for (unsigned char c : text) hash = (hash ^ c) * 0x100000001B3ull;
-  return hash;
-}
 
 // ---- Crash and hang reporting -----------------------------------------------------------------------------
-
-struct CurrentCase {
-  char description[512] = {};
-  std::atomic<uint64_t> serial{0};
-  std::atomic<bool> active{false};
-};
-CurrentCase g_case;
-
-void write_stderr(const char* text) {
-  ssize_t ignored = write(2, text, strlen(text));
-  (void)ignored;
-}
 
 void report_current_case() {
   if (!g_case.active.load()) return;
@@ -131,51 +89,9 @@ void report_current_case() {
   write_stderr("\n");
 }
 
-void on_fatal_signal(int signal_number) {
-  report_current_case();
-  signal(signal_number, SIG_DFL);
-  raise(signal_number);
-}
-
 void install_crash_reporter() {
-  static bool installed = false;
-  if (installed) return;
-  installed = true;
-  if (__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(report_current_case);
-  signal(SIGABRT, on_fatal_signal);  // std::terminate (an exception escaping), UBSan with abort_on_error
-  if (__sanitizer_set_death_callback == nullptr)
-    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) signal(s, on_fatal_signal);
+  robustness::install_crash_reporter(report_current_case);
 }
-
-// Aborts, naming the case, when one case runs longer than EDGEINFER_CASE_TIMEOUT seconds.
-class Watchdog {
- public:
-  Watchdog() : thread_([this] { run(); }) {}
-  ~Watchdog() {
-    stop_ = true;
-    thread_.join();
-  }
-
- private:
-  void run() {
-    const int timeout = env_int("EDGEINFER_CASE_TIMEOUT", 60);
-    uint64_t serial = g_case.serial.load();
-    int still = 0;
-    while (!stop_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      const uint64_t now = g_case.serial.load();
-      still = (now == serial && g_case.active.load()) ? still + 1 : 0;
-      serial = now;
-      if (still >= timeout * 4) {
-        write_stderr("\n*** HANG: a CLI case ran longer than EDGEINFER_CASE_TIMEOUT seconds");
-        report_current_case();
-        std::abort();
-      }
-    }
-  }
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 // ---- Running a subcommand in this process -----------------------------------------------------------------
 
@@ -549,7 +465,7 @@ void start_case(const std::string& command, int index, const std::string& descri
 void inspect_cases(bool json) {
   const std::string name = json ? "inspect --json" : "inspect";
   install_crash_reporter();
-  Watchdog watchdog;
+  Watchdog watchdog("CLI");
   WorkDir dir(json ? "inspect_json" : "inspect");
   StdoutCapture capture;
   Tally tally(name);
@@ -617,7 +533,7 @@ Screening screen(const std::vector<uint8_t>& bytes) {
 
 TEST(CliRobustness, RunEndsCleanlyOnMalformedModels) {
   install_crash_reporter();
-  Watchdog watchdog;
+  Watchdog watchdog("CLI");
   WorkDir dir("run");
   fs::create_directories(dir / "out");
   StdoutCapture capture;
@@ -674,7 +590,7 @@ TEST(CliRobustness, RunEndsCleanlyOnMalformedModels) {
 
 TEST(CliRobustness, ExportEndsCleanlyAndLeavesNoFileOnFailure) {
   install_crash_reporter();
-  Watchdog watchdog;
+  Watchdog watchdog("CLI");
   WorkDir dir("export");
   fs::create_directories(dir / "out");
   StdoutCapture capture;
@@ -914,7 +830,7 @@ std::string mutate_text(const std::string& original, Rng& rng, std::string* what
 
 TEST(CliRobustness, SizeEndsCleanlyOnMalformedMapsElfsAndRunLogs) {
   install_crash_reporter();
-  Watchdog watchdog;
+  Watchdog watchdog("CLI");
   WorkDir dir("size");
   StdoutCapture capture;
   Tally tally("size");

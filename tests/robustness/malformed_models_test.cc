@@ -35,10 +35,10 @@
 #include "compiler/model_builder.h"
 #include "edgeinfer/kernels.h"
 #include "tests/robustness/builder_models.h"
+#include "tests/robustness/case_guard.h"
 #include "tests/robustness/untrusted_model_runner.h"
 #include "tests/support/shared_data.h"
 
-extern "C" void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 // UBSan findings: a stack trace, and abort() so that the SIGABRT handler below names the case (GCC's UBSan
 // runtime does not run AddressSanitizer's death callback).
 extern "C" const char* __ubsan_default_options() {
@@ -48,9 +48,16 @@ extern "C" const char* __ubsan_default_options() {
 namespace edgeinfer {
 namespace {
 
+using robustness::base_seed;
+using robustness::env_int;
+using robustness::fnv1a;
+using robustness::g_case;
+using robustness::Rng;
 using robustness::RunLimits;
 using robustness::RunResult;
 using robustness::Stage;
+using robustness::Watchdog;
+using robustness::write_stderr;
 
 // ---- Settings ---------------------------------------------------------------------------------------------
 
@@ -71,65 +78,16 @@ constexpr int64_t kCheapInvokeWork = 1'000'000;         // such models are invok
 constexpr int64_t kStructureInvokeBudget = 60'000'000;  // per model, for mutations outside weight data
 constexpr int64_t kWeightInvokeBudget = 10'000'000;     // per model, for weight mutations of cheap models
 
-int env_int(const char* name, int fallback) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return fallback;
-  const long parsed = std::strtol(value, nullptr, 10);
-  return parsed > 0 && parsed < (1 << 30) ? static_cast<int>(parsed) : fallback;
-}
 int mutations_per_model() {
   return env_int("EDGEINFER_MUTATIONS", kDefaultMutations);
 }
 double budget_scale() {
   return static_cast<double>(mutations_per_model()) / kDefaultMutations;
 }
-uint64_t base_seed() {
-  const char* value = std::getenv("EDGEINFER_ROBUSTNESS_SEED");
-  return value && *value ? std::strtoull(value, nullptr, 10) : 0;
-}
-
-// ---- Deterministic randomness -----------------------------------------------------------------------------
-
-// splitmix64: our own generator, because std:: distributions differ between standard libraries.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  uint64_t below(uint64_t n) { return n == 0 ? 0 : next() % n; }
-  uint8_t byte() { return static_cast<uint8_t>(next() >> 56); }
-
- private:
-  uint64_t state_;
-};
-
-uint64_t fnv1a(const std::string& text) {
-  uint64_t hash = 0xCBF29CE484222325ull;
-  for (unsigned char c : text) hash = (hash ^ c) * 0x100000001B3ull;
-  return hash;
-}
 
 // ---- Crash and hang reporting -----------------------------------------------------------------------------
 
-// The case in flight, for the death callback and the watchdog (async-signal-safe access only).
-struct CurrentCase {
-  char description[384] = {};
-  const uint8_t* bytes = nullptr;
-  size_t size = 0;
-  std::atomic<uint64_t> serial{0};
-  std::atomic<bool> active{false};
-};
-CurrentCase g_case;
 char g_crash_path[256] = "/tmp/edgeinfer_robustness_crash.tflite";  // set per test
-
-void write_stderr(const char* text) {
-  ssize_t ignored = write(2, text, strlen(text));
-  (void)ignored;
-}
 
 void report_current_case() {
   if (!g_case.active.load()) return;
@@ -151,12 +109,6 @@ void report_current_case() {
   }
 }
 
-void on_fatal_signal(int signal_number) {
-  report_current_case();
-  signal(signal_number, SIG_DFL);
-  raise(signal_number);
-}
-
 // `name` names the file the crashing case's bytes go to (tests may run in parallel processes).
 void install_crash_reporter(const std::string& name) {
   std::string file = name;
@@ -165,46 +117,8 @@ void install_crash_reporter(const std::string& name) {
   const char* tmp = std::getenv("TMPDIR");
   snprintf(g_crash_path, sizeof(g_crash_path), "%s/edgeinfer_robustness_crash_%s.tflite",
            tmp && *tmp ? tmp : "/tmp", file.c_str());
-  static bool installed = false;
-  if (installed) return;
-  installed = true;
-  // AddressSanitizer reports through its death callback; UBSan aborts (see __ubsan_default_options above),
-  // and without sanitizers the signals arrive here directly.
-  if (__sanitizer_set_death_callback != nullptr) __sanitizer_set_death_callback(report_current_case);
-  signal(SIGABRT, on_fatal_signal);
-  if (__sanitizer_set_death_callback == nullptr)
-    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) signal(s, on_fatal_signal);
+  robustness::install_crash_reporter(report_current_case);
 }
-
-// Reports a case that runs longer than EDGEINFER_CASE_TIMEOUT seconds as a hang, and aborts.
-class Watchdog {
- public:
-  Watchdog() : thread_([this] { run(); }) {}
-  ~Watchdog() {
-    stop_ = true;
-    thread_.join();
-  }
-
- private:
-  void run() {
-    const int timeout = env_int("EDGEINFER_CASE_TIMEOUT", 60);
-    uint64_t serial = g_case.serial.load();
-    int still = 0;
-    while (!stop_) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(250));
-      const uint64_t now = g_case.serial.load();
-      still = (now == serial && g_case.active.load()) ? still + 1 : 0;
-      serial = now;
-      if (still >= timeout * 4) {
-        write_stderr("\n*** HANG: a malformed-model case ran longer than EDGEINFER_CASE_TIMEOUT seconds");
-        report_current_case();
-        std::abort();
-      }
-    }
-  }
-  std::atomic<bool> stop_{false};
-  std::thread thread_;
-};
 
 // ---- Models -----------------------------------------------------------------------------------------------
 
@@ -456,7 +370,7 @@ TEST_P(MalformedModelTest, TruncationsRandomTailsAndMutationsEndCleanly) {
     original = testing::read_bytes(param.path);
     ASSERT_FALSE(original.empty()) << "cannot read " << param.path;
   }
-  Watchdog watchdog;
+  Watchdog watchdog("malformed-model");
   const auto start = std::chrono::steady_clock::now();
   CaseRunner runner(param.name);
   const size_t size = original.size();
@@ -553,7 +467,7 @@ INSTANTIATE_TEST_SUITE_P(Models, MalformedModelTest, ::testing::ValuesIn(all_mod
 // ---- Random buffers ---------------------------------------------------------------------------------------
 
 TEST(MalformedModels, RandomBuffersEndCleanly) {
-  Watchdog watchdog;
+  Watchdog watchdog("malformed-model");
   const auto start = std::chrono::steady_clock::now();
   CaseRunner runner("random buffers");
   Rng rng(0x52414E44ull ^ base_seed());
@@ -835,7 +749,7 @@ const MalformedCase kMalformedCases[] = {
 };
 
 TEST(MalformedModels, HandMadeSemanticErrorsEndCleanly) {
-  Watchdog watchdog;
+  Watchdog watchdog("malformed-model");
   CaseRunner runner("hand-made");
   const auto start = std::chrono::steady_clock::now();
   for (const MalformedCase& c : kMalformedCases) {
