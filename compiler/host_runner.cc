@@ -1,6 +1,8 @@
 #include "compiler/host_runner.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -91,6 +93,28 @@ std::vector<uint8_t> output_bytes(const Interpreter& interpreter) {
     if (data) bytes.insert(bytes.end(), data, data + output.bytes);
   }
   return bytes;
+}
+
+std::optional<uint32_t> parse_lcg_fill(const std::string& fill, std::string* error) {
+  const std::string prefix = "lcg:";
+  if (fill.rfind(prefix, 0) != 0) {
+    *error = "--fill must be lcg:SEED (e.g. lcg:12345), got '" + fill + "'";
+    return std::nullopt;
+  }
+  const std::string digits = fill.substr(prefix.size());
+  uint64_t seed = 0;
+  if (digits.size() > 10 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+      std::from_chars(digits.data(), digits.data() + digits.size(), seed).ec != std::errc() ||
+      digits.empty()) {
+    *error = "--fill seed must be a decimal 32-bit unsigned number, got '" + digits + "'";
+    return std::nullopt;
+  }
+  if (seed > 0xFFFFFFFFu) {
+    *error = "--fill seed " + digits + " does not fit in 32 bits";
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(seed);
 }
 
 }  // namespace edgeinfer::host

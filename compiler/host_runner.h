@@ -68,4 +68,7 @@ std::vector<uint8_t> output_bytes(const Interpreter& interpreter);
 // Reads a whole file; nullopt with `error` set when it cannot.
 std::optional<std::vector<uint8_t>> read_file(const std::string& path, std::string* error);
 
+// "lcg:SEED" (SEED a decimal 32-bit unsigned number) -> SEED; nullopt with `error` set otherwise.
+std::optional<uint32_t> parse_lcg_fill(const std::string& fill, std::string* error);
+
 }  // namespace edgeinfer::host

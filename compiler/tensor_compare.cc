@@ -181,23 +181,6 @@ bool writer_fits(const Model& model, int t, int writer, std::string* model_write
 
 }  // namespace
 
-std::optional<uint32_t> parse_lcg_fill(const std::string& fill, std::string* error) {
-  const std::string prefix = "lcg:";
-  if (fill.rfind(prefix, 0) != 0) {
-    *error = "--fill must be lcg:SEED (e.g. lcg:12345), got '" + fill + "'";
-    return std::nullopt;
-  }
-  const std::string digits = fill.substr(prefix.size());
-  uint64_t seed = 0;
-  if (digits.size() > 10 ||
-      !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-      !parse_integer(digits, &seed) || seed > 0xFFFFFFFFu) {
-    *error = "--fill seed must be a decimal 32-bit unsigned number, got '" + digits + "'";
-    return std::nullopt;
-  }
-  return static_cast<uint32_t>(seed);
-}
-
 std::string golden_tensor_file(int tensor_index) {
   char name[32];
   std::snprintf(name, sizeof(name), "t%03d.bin", tensor_index);

@@ -30,9 +30,6 @@
 
 namespace edgeinfer::host {
 
-// "lcg:SEED" (SEED a decimal 32-bit unsigned number) -> SEED; nullopt with `error` set otherwise.
-std::optional<uint32_t> parse_lcg_fill(const std::string& fill, std::string* error);
-
 // ---- Golden tensors ----
 
 struct GoldenTensor {

@@ -34,15 +34,10 @@ struct RunOptions {
 };
 
 uint32_t parse_fill_seed(const std::string& fill) {
-  const std::string prefix = "lcg:";
-  if (fill.rfind(prefix, 0) != 0)
-    throw CliError{"--fill must be lcg:SEED (e.g. lcg:12345), got '" + fill + "'"};
-  const std::string digits = fill.substr(prefix.size());
-  if (digits.empty() || digits.size() > 10 || !std::all_of(digits.begin(), digits.end(), ::isdigit))
-    throw CliError{"--fill seed must be a decimal 32-bit unsigned number, got '" + digits + "'"};
-  const unsigned long long seed = std::stoull(digits);
-  if (seed > 0xFFFFFFFFull) throw CliError{"--fill seed " + digits + " does not fit in 32 bits"};
-  return static_cast<uint32_t>(seed);
+  std::string error;
+  const auto seed = host::parse_lcg_fill(fill, &error);
+  if (!seed) throw CliError{error};
+  return *seed;
 }
 
 std::string describe_input(const Tensor& tensor, int i) {
