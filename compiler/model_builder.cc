@@ -101,7 +101,9 @@ int ModelBuilder::add(TensorDesc t) {
                                   std::to_string(q.zero_points.size()) + " zero points");
     if (q.scales.size() > 1) {
       // Per-channel: one scale per slice along the quantized dimension.
-      const int32_t dim = q.quantized_dimension;
+      int32_t dim = q.quantized_dimension;
+      // As the runtime and TFLite read it: old converters gave a rank-1 bias its filter's dimension.
+      if (t.shape.size() == 1 && dim >= 1) dim = 0;
       if (dim < 0 || dim >= static_cast<int32_t>(t.shape.size()))
         throw std::invalid_argument(label + ": quantized_dimension " + std::to_string(dim) +
                                     " out of range for shape " + shape_string(t.shape));
@@ -193,11 +195,11 @@ int ModelBuilder::add_op(BuiltinOp op, std::vector<int> inputs, std::vector<int>
 }
 
 int ModelBuilder::add_custom_op(std::string name, std::vector<int> inputs, std::vector<int> outputs,
-                                std::vector<uint8_t> custom_options) {
+                                std::vector<uint8_t> custom_options, int version) {
   if (checks_ && name.empty()) throw std::invalid_argument("add_custom_op: empty name");
   return add(OpDesc{static_cast<int32_t>(BuiltinOp::kCustom),
                     std::move(name),
-                    1,
+                    version,
                     std::move(inputs),
                     std::move(outputs),
                     {},
@@ -218,6 +220,20 @@ void ModelBuilder::set_outputs(std::vector<int> tensors) {
 
 void ModelBuilder::set_description(std::string description) {
   description_ = std::move(description);
+}
+
+void ModelBuilder::set_shape_signature(int tensor, std::vector<int32_t> signature) {
+  check_indices("shape signature", {tensor}, /*allow_omitted=*/false);
+  if (checks_ && !signature.empty() && signature.size() != tensors_[tensor].shape.size())
+    throw std::invalid_argument(tensor_label(tensor, tensors_[tensor].name) + ": shape signature " +
+                                shape_string(signature) + " does not match shape " +
+                                shape_string(tensors_[tensor].shape));
+  tensors_[tensor].shape_signature = std::move(signature);
+}
+
+void ModelBuilder::add_metadata(std::string name, std::vector<uint8_t> data) {
+  if (checks_ && name.empty()) throw std::invalid_argument("add_metadata: empty name");
+  metadata_.emplace_back(std::move(name), std::move(data));
 }
 
 std::vector<uint8_t> ModelBuilder::finish() const {
@@ -245,7 +261,8 @@ std::vector<uint8_t> ModelBuilder::finish() const {
     }
     tensors.push_back(tflite::CreateTensorDirect(fbb, &t.shape, static_cast<tflite::TensorType>(t.type),
                                                  tensor_buffer[i], t.name.empty() ? nullptr : t.name.c_str(),
-                                                 quant, t.is_variable));
+                                                 quant, t.is_variable, 0,
+                                                 t.shape_signature.empty() ? nullptr : &t.shape_signature));
   }
 
   // Operator codes, deduplicated in order of first use.
@@ -279,8 +296,16 @@ std::vector<uint8_t> ModelBuilder::finish() const {
   const std::vector<int32_t> inputs = to_int32(inputs_), outputs = to_int32(outputs_);
   auto subgraph = tflite::CreateSubGraphDirect(fbb, &tensors, &inputs, &outputs, &operators, "main");
   std::vector<flatbuffers::Offset<tflite::SubGraph>> subgraphs = {subgraph};
+  // Metadata buffers follow the constants', as the converter writes them.
+  std::vector<flatbuffers::Offset<tflite::Metadata>> metadata;
+  for (const auto& [name, data] : metadata_) {
+    const auto buffer = static_cast<uint32_t>(buffers.size());
+    buffers.push_back(tflite::CreateBufferDirect(fbb, &data));
+    metadata.push_back(tflite::CreateMetadataDirect(fbb, name.c_str(), buffer));
+  }
   auto model = tflite::CreateModelDirect(fbb, kSchemaVersion, &codes, &subgraphs,
-                                         description_.empty() ? nullptr : description_.c_str(), &buffers);
+                                         description_.empty() ? nullptr : description_.c_str(), &buffers,
+                                         nullptr, metadata.empty() ? nullptr : &metadata);
   tflite::FinishModelBuffer(fbb, model);
   return std::vector<uint8_t>(fbb.GetBufferPointer(), fbb.GetBufferPointer() + fbb.GetSize());
 }

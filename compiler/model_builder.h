@@ -26,6 +26,7 @@
 #include <functional>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "edgeinfer/ops.h"
@@ -82,11 +83,15 @@ class ModelBuilder {
   // A custom op (builtin code CUSTOM, custom_code = name); `custom_options` are stored as given (FlexBuffers
   // by convention). Returns the op index.
   int add_custom_op(std::string name, std::vector<int> inputs, std::vector<int> outputs,
-                    std::vector<uint8_t> custom_options = {});
+                    std::vector<uint8_t> custom_options = {}, int version = 1);
 
   void set_inputs(std::vector<int> tensors);
   void set_outputs(std::vector<int> tensors);
   void set_description(std::string description);
+  // The tensor's shape_signature (-1 for dimensions unknown at conversion time), written when not empty.
+  void set_shape_signature(int tensor, std::vector<int32_t> signature);
+  // A metadata entry (name + its own buffer), e.g. TensorFlow's "min_runtime_version".
+  void add_metadata(std::string name, std::vector<uint8_t> data);
   // Off: no argument checks at all (data size, indices, quantization), to write malformed models on purpose.
   void set_checks(bool enabled) { checks_ = enabled; }
 
@@ -103,6 +108,7 @@ class ModelBuilder {
   struct TensorDesc {
     DataType type = DataType::kFloat32;
     std::vector<int32_t> shape;
+    std::vector<int32_t> shape_signature;
     QuantParams quant;
     std::string name;
     bool is_constant = false;
@@ -132,6 +138,7 @@ class ModelBuilder {
   std::vector<int> inputs_;
   std::vector<int> outputs_;
   std::string description_;
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> metadata_;
   bool checks_ = true;
 };
 
