@@ -6,6 +6,7 @@
 
 #include "compiler/host_runner.h"
 #include "edgeinfer/model.h"
+#include "kernels/common/float16.h"
 
 namespace edgeinfer::compiler {
 namespace {
@@ -21,20 +22,6 @@ std::vector<int> to_ints(const V* v) {
   std::vector<int> out;
   if (v != nullptr) out.assign(v->begin(), v->end());
   return out;
-}
-
-// IEEE half -> float (float16 weights of TFLite's float16 mode).
-float half_to_float(uint16_t h) {
-  const uint32_t sign = (h >> 15) & 1, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
-  float magnitude;
-  if (exponent == 0) {
-    magnitude = std::ldexp(static_cast<float>(mantissa), -24);
-  } else if (exponent == 31) {
-    magnitude = mantissa ? NAN : INFINITY;
-  } else {
-    magnitude = std::ldexp(static_cast<float>(mantissa | 0x400), static_cast<int>(exponent) - 25);
-  }
-  return sign ? -magnitude : magnitude;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "edgeinfer/kernel.h"
 #include "edgeinfer/kernels.h"
+#include "kernels/common/float16.h"
 #include "kernels/common/op_checks.h"
 #include "kernels/common/quant_math.h"
 #include "kernels/reference/elementwise_common.h"
@@ -21,7 +22,8 @@ Status dequantize_prepare(KernelContext& context) {
   EI_RETURN_IF_ERROR(check_tensor_counts(context, 1, 1, 1));
   const Tensor input = context.input(0);
   const Tensor output = context.output(0);
-  EI_RETURN_IF_ERROR(check_type(input, "input", {DataType::kInt8, DataType::kUInt8, DataType::kInt16}));
+  EI_RETURN_IF_ERROR(
+      check_type(input, "input", {DataType::kInt8, DataType::kUInt8, DataType::kInt16, DataType::kFloat16}));
   EI_RETURN_IF_ERROR(check_type(output, "output", {DataType::kFloat32}));
   EI_RETURN_IF_ERROR(check_shape(output.shape, "output", input.shape));
   if (input.num_elements() > std::numeric_limits<int32_t>::max())
@@ -29,7 +31,9 @@ Status dequantize_prepare(KernelContext& context) {
   DequantizeParams params;
   params.count = static_cast<int32_t>(input.num_elements());
   const Quantization& quant = input.quant;
-  if (!quant.is_per_channel()) {
+  if (input.type == DataType::kFloat16) {
+    // float16 -> float32 (TFLite's float16 weights): exact widening, no quantization parameters.
+  } else if (!quant.is_per_channel()) {
     EI_RETURN_IF_ERROR(check_per_tensor_quantization(input, "input"));
     params.inner = params.count;  // one channel: a single loop
   } else {
@@ -67,6 +71,11 @@ Status dequantize_eval(KernelContext& context) {
     case DataType::kInt8: dequantize(params, input.data_as<const int8_t>(), output); break;
     case DataType::kUInt8: dequantize(params, input.data_as<const uint8_t>(), output); break;
     case DataType::kInt16: dequantize(params, input.data_as<const int16_t>(), output); break;
+    case DataType::kFloat16: {
+      const uint16_t* halves = input.data_as<const uint16_t>();
+      for (int32_t i = 0; i < params.count; ++i) output[i] = half_to_float(halves[i]);
+      break;
+    }
     default:
       return Status::error(StatusCode::kInternal, "type %s was not prepared", data_type_name(input.type));
   }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "compiler/model_builder.h"
@@ -60,6 +61,19 @@ TEST(DequantizeKernel, Int8Uint8Int16) {
                           bytes_of<int16_t>({-32768, 4096}));
   ASSERT_TRUE(result.status.is_ok()) << result.status.message();
   EXPECT_EQ(values_of<float>(result.outputs[0]), (std::vector<float>{-8, 1}));
+}
+
+TEST(DequantizeKernel, Float16WidensExactly) {
+  // 1, -2, 1/3 rounded to half (0x3555 = 0.333251953125), the largest half 65504, the smallest subnormal
+  // 2^-24, -0, infinity.
+  const auto result =
+      run_dequantize(dequantize_model({DataType::kFloat16, {7}}, {DataType::kFloat32, {7}}),
+                     bytes_of<uint16_t>({0x3c00, 0xc000, 0x3555, 0x7bff, 0x0001, 0x8000, 0x7c00}));
+  ASSERT_TRUE(result.status.is_ok()) << result.status.message();
+  const auto out = values_of<float>(result.outputs[0]);
+  EXPECT_EQ(out, (std::vector<float>{1.0f, -2.0f, 0.333251953125f, 65504.0f, 5.9604644775390625e-8f, -0.0f,
+                                     INFINITY}));
+  EXPECT_TRUE(std::signbit(out[5]));
 }
 
 TEST(DequantizeKernel, PerChannelAlongTheLastDimension) {
