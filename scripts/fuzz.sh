@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Fuzzes with libFuzzer (ASan + UBSan) for SECONDS in total (default 60):
 #   scripts/fuzz.sh [SECONDS] [extra libFuzzer flags...]
-# Two targets share the time: model loading, allocation and invoke (edgeinfer_model_loader_fuzzer, 2/3 of
-# it) and the CLI's inspect/run reports, text and JSON (edgeinfer_cli_report_fuzzer, 1/3).
+# Three targets share the time: model loading, allocation and invoke (edgeinfer_model_loader_fuzzer, the
+# rest), the CLI's inspect/run reports, text and JSON (edgeinfer_cli_report_fuzzer, 1/3) and the .npy reader
+# (edgeinfer_npy_fuzzer, 1/10; seeded with a few small .npy files as well).
 # Builds build/fuzz with clang, seeds the corpora with builder-made models and, read-only, the smaller real
 # models of ../shared/models (EDGEINFER_SHARED_DIR), then fuzzes in fork mode so that one finding does not end
 # the run. Prints executions and findings; exits non-zero when libFuzzer found a crash, sanitizer report,
 # timeout (hang) or out-of-memory. Findings are in build/fuzz/artifacts/RUN/TARGET/; replay one with
 #   build/fuzz/bin/edgeinfer_TARGET FILE
-# The corpora grow in build/fuzz/corpus (the loader's) and build/fuzz/corpus-cli_report (libFuzzer writes new
-# inputs to its FIRST corpus directory; the shared models are only ever read, through symlinks in a temporary
-# directory).
+# The corpora grow in build/fuzz/corpus (the loader's), build/fuzz/corpus-cli_report and build/fuzz/corpus-npy
+# (libFuzzer writes new inputs to its FIRST corpus directory; the shared models are only ever read, through
+# symlinks in a temporary directory).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,8 @@ jobs=${EDGEINFER_FUZZ_BUILD_JOBS:-2}
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DEDGEINFER_FUZZ=ON -DEDGEINFER_BUILD_TESTS=OFF \
   -DEDGEINFER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-ninja -C "$build" -j"$jobs" edgeinfer_model_loader_fuzzer edgeinfer_cli_report_fuzzer edgeinfer_fuzz_seeds
+ninja -C "$build" -j"$jobs" edgeinfer_model_loader_fuzzer edgeinfer_cli_report_fuzzer edgeinfer_npy_fuzzer \
+  edgeinfer_fuzz_seeds
 
 # Stack traces for UBSan findings too.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
@@ -46,9 +48,10 @@ else
   echo "fuzz: $shared/models not found: seeding with builder-made models only"
 fi
 
-# The total budget split between the targets: the loader (the whole runtime) gets two thirds.
+# The total budget split between the targets: the loader (the whole runtime) gets the most.
 report_seconds=$((seconds / 3))
-loader_seconds=$((seconds - report_seconds))
+npy_seconds=$((seconds / 10))
+loader_seconds=$((seconds - report_seconds - npy_seconds))
 failed=0
 
 # fuzz TARGET SECONDS CORPUS_DIR [extra flags]: runs one target; sets failed=1 on findings.
@@ -98,6 +101,18 @@ fuzz() {
 
 fuzz model_loader_fuzzer "$loader_seconds" "$build/corpus" "$@"
 fuzz cli_report_fuzzer "$report_seconds" "$build/corpus-cli_report" "$@"
+# .npy seeds (format 1.0, '<f4'): shapes (2,) and (1, 2), written into the corpus the first time.
+mkdir -p "$build/corpus-npy"
+npy_seed() {  # npy_seed FILE HEADER: magic, version 1.0, header length (little-endian), header, 2 floats
+  local header=$2
+  printf '\x93NUMPY\x01\x00'"$(printf '\\x%02x\\x00' "${#header}")"'%s\x00\x00\x80\x3f\x00\x00\x00\xc0' \
+    "$header" >"$1"
+}
+[ -e "$build/corpus-npy/seed-1d.npy" ] ||
+  npy_seed "$build/corpus-npy/seed-1d.npy" "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }   "$'\n'
+[ -e "$build/corpus-npy/seed-2d.npy" ] ||
+  npy_seed "$build/corpus-npy/seed-2d.npy" "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), } "$'\n'
+fuzz npy_fuzzer "$npy_seconds" "$build/corpus-npy" "$@"
 rmdir "$build/artifacts/$run_id" 2>/dev/null || true
 if [ "$failed" -ne 0 ]; then
   exit 1

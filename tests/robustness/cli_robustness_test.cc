@@ -1,7 +1,8 @@
 // The edgeinfer CLI on malformed input: `inspect`, `inspect --json`, `run --fill lcg:N` (and --stream),
-// `export` and `size` must end every case with exit code 0, or 1 and one escaped error line: never an abort,
-// a crash, a sanitizer report or a hang, never an "internal error" (an exception the commands did not
-// expect), never a partial report on stdout, and never a file left behind by a failed command.
+// `export`, `size` and `compare A B` (two models) must end every case with exit code 0, or 1 and one escaped
+// error line: never an abort, a crash, a sanitizer report or a hang, never an "internal error" (an exception
+// the commands did not expect), never a partial report on stdout, and never a file left behind by a failed
+// command.
 //
 // The subcommands run in this process, through the same CLI11 parsing and perform_action() as main(), so
 // thousands of cases take seconds (ctest label `robustness`: scripts/test.sh runs them under ASan + UBSan).
@@ -66,7 +67,8 @@ using robustness::write_stderr;
 // ---- Settings ---------------------------------------------------------------------------------------------
 
 // Cases per subcommand. Under ASan + UBSan the five tests took 90 s of wall time (30 s of CPU) with
-// `ctest -j2` on a 2-core machine shared with other builds; the summary lines give counts and times.
+// `ctest -j2` on a 2-core machine shared with other builds, `compare` (added later) 19 s more (10 s of CPU);
+// the summary lines give counts and times.
 constexpr int kDefaultCases = 2400;
 // Real models larger than this are only truncated (kLargeModelTruncations times) and run unmodified once.
 constexpr size_t kMutatedModelMaxBytes = 40 << 10;
@@ -140,7 +142,8 @@ CliResult run_cli(const std::vector<std::string>& args, StdoutCapture& capture) 
   CLI::App app{"edgeinfer"};
   app.require_subcommand(1);
   const std::vector<cli::Command> commands = {cli::add_export_command(app), cli::add_inspect_command(app),
-                                              cli::add_run_command(app), cli::add_size_command(app)};
+                                              cli::add_run_command(app), cli::add_size_command(app),
+                                              cli::add_compare_command(app)};
   std::vector<const char*> argv = {"edgeinfer"};
   for (const auto& arg : args) argv.push_back(arg.c_str());
   CliResult result;
@@ -583,6 +586,54 @@ TEST(CliRobustness, RunEndsCleanlyOnMalformedModels) {
     tally.add(c.description, result, problem);
   }
   EXPECT_GE(tally.cases(), std::min(2000, target));
+  tally.finish(seconds_since(start));
+}
+
+// ---- compare (two models) ---------------------------------------------------------------------------------
+
+// The malformed model against itself (mostly) or against a valid one with other sizes, on two --fill samples:
+// four invokes per case, plus per-tensor copies with --per-layer.
+TEST(CliRobustness, CompareTwoModelsEndsCleanlyOnMalformedModels) {
+  install_crash_reporter();
+  Watchdog watchdog("CLI");
+  WorkDir dir("compare");
+  StdoutCapture capture;
+  Tally tally("compare");
+  const auto start = std::chrono::steady_clock::now();
+  const int target = cases_per_command();
+  ModelCases cases("compare", 3 * target);  // more than needed: cases with too much work are skipped
+  Rng rng(fnv1a("compare options") ^ base_seed());
+  const std::string model_path = (dir / "case.tflite").string();
+  const std::string other_path = (dir / "other.tflite").string();
+  write_file(other_path, robustness::named_model());
+  for (int i = 0; i < cases.count() && tally.cases() < target; ++i) {
+    const ModelCase c = cases.next(i);
+    const Screening s = screen(c.bytes);
+    if (s.loads && s.work > kRunWorkLimit / 4) {
+      tally.skip();
+      continue;
+    }
+    write_file(model_path, c.bytes);
+    const bool against_other = rng.chance(20);
+    std::vector<std::string> args = {"compare",
+                                     model_path,
+                                     against_other ? other_path : model_path,
+                                     "--fill",
+                                     "lcg:" + std::to_string(rng.below(100000)),
+                                     "--samples",
+                                     "2"};
+    if (rng.chance(30)) args.push_back("--per-layer");
+    if (rng.chance(10)) args.insert(args.end(), {"--range", "-2,3"});
+    const bool json = rng.chance(50);
+    if (json) args.push_back("--json");
+    start_case("compare", i, c.description, args);
+    const CliResult result = run_cli(args, capture);
+    g_case.active = false;
+    tally.add(c.description, result,
+              check_result(result, "compare", json ? OutputKind::kJson : OutputKind::kText));
+  }
+  EXPECT_GE(tally.cases(), std::min(2000, target));
+  EXPECT_GT(tally.successes(), 0);
   tally.finish(seconds_since(start));
 }
 

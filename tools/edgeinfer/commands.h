@@ -37,5 +37,6 @@ Command add_demo_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
 Command add_size_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
+Command add_quantize_command(CLI::App& app);
 
 }  // namespace edgeinfer::cli
