@@ -152,6 +152,8 @@ Graph Graph::read(std::span<const uint8_t> bytes) {
     if (const auto* q = t->quantization(); q && q->scale() && q->scale()->size() > 0) {
       gt.quant.scales.assign(q->scale()->begin(), q->scale()->end());
       if (q->zero_point()) gt.quant.zero_points.assign(q->zero_point()->begin(), q->zero_point()->end());
+      // No zero points means 0 (as the runtime and TFLite read it); keep the two lists the same length.
+      gt.quant.zero_points.resize(gt.quant.scales.size(), 0);
       gt.quant.quantized_dimension = q->quantized_dimension();
     }
     if (model.tensor_is_constant(i)) {
@@ -184,7 +186,11 @@ Graph Graph::read(std::span<const uint8_t> bytes) {
   g.outputs = to_ints(subgraph->outputs());
   if (fb->metadata()) {
     for (const auto* m : *fb->metadata()) {
-      const auto* buffer = fb->buffers()->Get(m->buffer());  // index checked by the runtime's loader
+      // The runtime does not read metadata, so its loader does not check these indices.
+      const auto* buffers = fb->buffers();
+      if (m == nullptr || buffers == nullptr || m->buffer() >= buffers->size())
+        throw std::invalid_argument("metadata entry refers to a buffer that does not exist");
+      const auto* buffer = buffers->Get(m->buffer());
       std::vector<uint8_t> data;
       if (buffer && buffer->data()) data.assign(buffer->data()->begin(), buffer->data()->end());
       g.metadata.emplace_back(m->name() ? m->name()->str() : "", std::move(data));

@@ -19,6 +19,9 @@ namespace {
 
 using Opts = tflite_ir::BuiltinOptions;
 
+// Error-compensated rounding keeps a d x d matrix per FULLY_CONNECTED input: bounded at 2048 inputs (32 MiB).
+constexpr int32_t kMaxCompensatedInputs = 2048;
+
 [[noreturn]] void fail(const std::string& message) {
   throw std::invalid_argument(message);
 }
@@ -163,14 +166,35 @@ struct Calibration {
   std::map<int, RangeCollector> collectors;          // every float activation tensor
   std::map<int, std::vector<double>> channel_means;  // inputs of weight ops: mean per last-dim channel
   std::map<int, RangeCollector> cell_states;         // LSTM cell states after each sample
+  // Inputs of FULLY_CONNECTED ops: sum of x x^T over every row (upper triangle, row-major d x d) and rows.
+  std::map<int, std::vector<double>> input_gram;
+  std::map<int, int64_t> gram_rows;
   size_t samples = 0;
 };
 
 class Recorder : public OpObserver {
  public:
   Recorder(const Graph& g, Interpreter& interpreter, Calibration& calibration,
-           const std::set<int>& mean_tensors)
-      : g_(g), interpreter_(interpreter), calibration_(calibration), mean_tensors_(mean_tensors) {}
+           const std::set<int>& mean_tensors, const std::set<int>& gram_tensors)
+      : g_(g),
+        interpreter_(interpreter),
+        calibration_(calibration),
+        mean_tensors_(mean_tensors),
+        gram_tensors_(gram_tensors) {}
+  void add_gram(int t, std::span<const float> values, size_t d) {
+    auto& gram = calibration_.input_gram[t];
+    gram.resize(d * d, 0.0);
+    for (size_t row = 0; row + d <= values.size(); row += d) {
+      const float* x = values.data() + row;
+      for (size_t i = 0; i < d; ++i) {
+        const double xi = x[i];
+        if (xi == 0.0) continue;  // post-ReLU inputs are mostly zeros
+        double* line = &gram[i * d];
+        for (size_t j = i; j < d; ++j) line[j] += xi * x[j];
+      }
+      ++calibration_.gram_rows[t];
+    }
+  }
   void on_op_begin(int) override {}
   void on_op_end(int op_index, const Status& status) override {
     if (!status.is_ok()) return;
@@ -188,6 +212,8 @@ class Recorder : public OpObserver {
     calibration_.collectors[t].add(values);
     if (!mean_tensors_.count(t) || values.empty()) return;
     const GraphTensor& gt = g_.tensors[t];
+    if (gram_tensors_.count(t))
+      add_gram(t, values, gt.shape.empty() ? 1 : static_cast<size_t>(gt.shape.back()));
     const size_t channels = gt.shape.empty() ? 1 : static_cast<size_t>(gt.shape.back());
     auto& sums = calibration_.channel_means[t];
     sums.resize(channels, 0.0);
@@ -200,6 +226,7 @@ class Recorder : public OpObserver {
   Interpreter& interpreter_;
   Calibration& calibration_;
   const std::set<int>& mean_tensors_;
+  const std::set<int>& gram_tensors_;
 };
 
 Calibration calibrate(const Graph& g, const SampleSet& samples, const QuantizeOptions& options) {
@@ -214,11 +241,17 @@ Calibration calibrate(const Graph& g, const SampleSet& samples, const QuantizeOp
   if (!status.is_ok()) fail(std::string("float model does not run: ") + status.message());
   Interpreter& interpreter = runner.interpreter();
 
-  std::set<int> mean_tensors;
-  for (const GraphOp& op : g.ops)
-    if (weight_channel_axis(op) >= 0) mean_tensors.insert(op.inputs[0]);
+  std::set<int> mean_tensors, gram_tensors;
+  for (const GraphOp& op : g.ops) {
+    if (weight_channel_axis(op) < 0) continue;
+    mean_tensors.insert(op.inputs[0]);
+    const auto& shape = g.tensors[op.inputs[0]].shape;
+    if (options.error_compensation && op.is(BuiltinOp::kFullyConnected) && !shape.empty() &&
+        shape.back() <= kMaxCompensatedInputs)
+      gram_tensors.insert(op.inputs[0]);
+  }
   Calibration calibration;
-  Recorder recorder(g, interpreter, calibration, mean_tensors);
+  Recorder recorder(g, interpreter, calibration, mean_tensors, gram_tensors);
   interpreter.set_observer(&recorder);
   for (size_t s = 0; s < samples.size(); ++s) {
     if (samples[s].size() != g.inputs.size())
@@ -333,6 +366,79 @@ std::vector<float> quantize_weights(GraphTensor& w, int axis, const std::string&
   w.set_values<int8_t>(DataType::kInt8, q);
   w.quant = QuantParams::per_channel(scales, std::vector<int64_t>(scales.size(), 0), axis);
   return scales;
+}
+
+// Lower Cholesky factor of the symmetric positive definite d x d matrix `a` (row-major); false if not SPD.
+bool cholesky(std::vector<double>& a, size_t d) {
+  for (size_t j = 0; j < d; ++j) {
+    double diag = a[j * d + j];
+    for (size_t k = 0; k < j; ++k) diag -= a[j * d + k] * a[j * d + k];
+    if (!(diag > 0)) return false;
+    diag = std::sqrt(diag);
+    a[j * d + j] = diag;
+    for (size_t i = j + 1; i < d; ++i) {
+      double v = a[i * d + j];
+      for (size_t k = 0; k < j; ++k) v -= a[i * d + k] * a[j * d + k];
+      a[i * d + j] = v / diag;
+    }
+    for (size_t k = j + 1; k < d; ++k) a[j * d + k] = 0;
+  }
+  return true;
+}
+
+// Error-compensating rounding of FULLY_CONNECTED weights (GPTQ, Frantar et al. 2022): rows are quantized one
+// input column at a time, and each column's rounding error is spread over the columns not yet quantized in
+// proportion to how the calibration inputs correlate, which minimises the error of W x on those inputs rather
+// than of W alone. Scales stay those of plain rounding; only which integer each weight rounds to changes.
+// Returns false (leaving `q` alone) when the input statistics are degenerate.
+bool compensated_rounding(const std::vector<float>& w, size_t rows, size_t d,
+                          const std::vector<float>& scales, std::vector<double> gram, int64_t gram_rows,
+                          std::vector<int8_t>& q) {
+  if (gram_rows <= 0 || gram.size() != d * d) return false;
+  // H = E[x x^T] (mirrored from the upper triangle), damped by 1% of its mean diagonal.
+  double mean_diag = 0;
+  for (size_t i = 0; i < d; ++i) mean_diag += gram[i * d + i];
+  mean_diag /= static_cast<double>(d * gram_rows);
+  const double damp = 0.01 * (mean_diag > 0 ? mean_diag : 1.0);
+  for (size_t i = 0; i < d; ++i) {
+    for (size_t j = i; j < d; ++j) {
+      const double v = gram[i * d + j] / static_cast<double>(gram_rows);
+      gram[i * d + j] = gram[j * d + i] = v;
+    }
+    gram[i * d + i] += damp;
+  }
+  // U: the upper Cholesky factor of H^-1 (H^-1 = U^T U).
+  if (!cholesky(gram, d)) return false;
+  std::vector<double> inv(d * d, 0.0);  // L^-1, lower triangular
+  for (size_t i = 0; i < d; ++i) {
+    inv[i * d + i] = 1.0 / gram[i * d + i];
+    for (size_t j = 0; j < i; ++j) {
+      double v = 0;
+      for (size_t k = j; k < i; ++k) v -= gram[i * d + k] * inv[k * d + j];
+      inv[i * d + j] = v / gram[i * d + i];
+    }
+  }
+  std::vector<double> hinv(d * d, 0.0);  // L^-T L^-1
+  for (size_t i = 0; i < d; ++i)
+    for (size_t j = 0; j <= i; ++j) {
+      double v = 0;
+      for (size_t k = i; k < d; ++k) v += inv[k * d + i] * inv[k * d + j];
+      hinv[i * d + j] = hinv[j * d + i] = v;
+    }
+  if (!cholesky(hinv, d)) return false;  // lower factor L2 of H^-1; U = L2^T
+  auto u = [&](size_t i, size_t j) { return hinv[j * d + i]; };
+  std::vector<double> row(d);
+  for (size_t r = 0; r < rows; ++r) {
+    const double scale = scales[r];
+    for (size_t j = 0; j < d; ++j) row[j] = w[r * d + j];
+    for (size_t j = 0; j < d; ++j) {
+      const double level = std::clamp(std::round(row[j] / scale), -127.0, 127.0);
+      q[r * d + j] = static_cast<int8_t>(level);
+      const double error = (row[j] - level * scale) / u(j, j);
+      for (size_t k = j + 1; k < d; ++k) row[k] -= error * u(j, k);
+    }
+  }
+  return true;
 }
 
 // Bias correction: the mean output error of channel c from weight rounding is sum_k dW[c,k] * E[x_k]
@@ -495,6 +601,15 @@ std::vector<TensorRangeReport> quantize_integer(Graph& g, const SampleSet& sampl
     handled.insert(w);
     const std::vector<float> float_weights = g.tensors[w].float_values();
     const std::vector<float> scales = quantize_weights(g.tensors[w], axis, label);
+    if (auto it = calibration.input_gram.find(in);
+        it != calibration.input_gram.end() && g.tensors[w].shape.size() == 2 && g.consumers(w).size() == 1) {
+      GraphTensor& wt = g.tensors[w];
+      std::vector<int8_t> q = wt.values<int8_t>();
+      const size_t rows = static_cast<size_t>(wt.shape[0]), d = static_cast<size_t>(wt.shape[1]);
+      if (d == it->second.size() / std::max<size_t>(d, 1) &&
+          compensated_rounding(float_weights, rows, d, scales, it->second, calibration.gram_rows.at(in), q))
+        wt.set_values<int8_t>(DataType::kInt8, q);
+    }
     if (b < 0) continue;
     if (handled.count(b) || !g.tensors[b].is_constant) fail(label + ": bias is shared or not constant");
     handled.insert(b);

@@ -40,6 +40,9 @@ struct QuantizeOptions {
   bool integer_io = true;
   // Correct each layer's bias for the mean error its weight rounding adds to its outputs (int8, int16x8).
   bool bias_correction = true;
+  // Round FULLY_CONNECTED weights with error compensation over the calibration inputs (GPTQ) rather than to
+  // nearest (int8, int16x8).
+  bool error_compensation = true;
   // Called after each calibration sample: (done, total).
   std::function<void(size_t, size_t)> progress;
 };

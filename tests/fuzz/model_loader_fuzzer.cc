@@ -1,13 +1,16 @@
 // libFuzzer target: untrusted bytes -> load and verify -> allocate in an arena of at most 4 MiB -> invoke
-// when the model is cheap, with every reference kernel (AllOpsResolver). Any crash, sanitizer report, hang or
-// error without a message is a bug. Run it with scripts/fuzz.sh SECONDS.
+// when the model is cheap, with every reference kernel (AllOpsResolver); a model that loads also goes through
+// the optimizer's graph IR (read, write, load again). Any crash, sanitizer report, hang or error without a
+// message is a bug. Run it with scripts/fuzz.sh SECONDS.
 //
 // Replay one input: build/fuzz/bin/edgeinfer_model_loader_fuzzer crash-FILE
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 
+#include "compiler/graph/graph.h"
 #include "compiler/host_runner.h"
 #include "edgeinfer/kernels.h"
 #include "tests/robustness/untrusted_model_runner.h"
@@ -47,5 +50,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fail("error without a proper code and message", result.status);
   if (host_status.is_ok() != (result.stage != robustness::Stage::kLoad))
     fail("LoadedModel::load_bytes and Model::from_bytes disagree", host_status);
+  if (host_status.is_ok()) {
+    // Whatever the graph IR accepts, it must write back as a model the runtime loads.
+    try {
+      const std::vector<uint8_t> written = compiler::Graph::read({data, size}).write();
+      host::LoadedModel again;
+      const Status status = again.load_bytes(written.data(), written.size());
+      if (!status.is_ok()) fail("Graph::write produced a model that does not load", status);
+    } catch (const std::invalid_argument& e) {
+      if (e.what()[0] == '\0') fail("Graph error without a message", host_status);
+    }
+  }
   return 0;
 }

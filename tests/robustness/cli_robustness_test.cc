@@ -141,9 +141,9 @@ class StdoutCapture {
 CliResult run_cli(const std::vector<std::string>& args, StdoutCapture& capture) {
   CLI::App app{"edgeinfer"};
   app.require_subcommand(1);
-  const std::vector<cli::Command> commands = {cli::add_export_command(app), cli::add_inspect_command(app),
-                                              cli::add_run_command(app), cli::add_size_command(app),
-                                              cli::add_compare_command(app)};
+  const std::vector<cli::Command> commands = {cli::add_export_command(app),  cli::add_inspect_command(app),
+                                              cli::add_run_command(app),     cli::add_size_command(app),
+                                              cli::add_compare_command(app), cli::add_quantize_command(app)};
   std::vector<const char*> argv = {"edgeinfer"};
   for (const auto& arg : args) argv.push_back(arg.c_str());
   CliResult result;
@@ -631,6 +631,72 @@ TEST(CliRobustness, CompareTwoModelsEndsCleanlyOnMalformedModels) {
     g_case.active = false;
     tally.add(c.description, result,
               check_result(result, "compare", json ? OutputKind::kJson : OutputKind::kText));
+  }
+  EXPECT_GE(tally.cases(), std::min(2000, target));
+  EXPECT_GT(tally.successes(), 0);
+  tally.finish(seconds_since(start));
+}
+
+// ---- quantize ---------------------------------------------------------------------------------------------
+
+TEST(CliRobustness, QuantizeEndsCleanlyAndLeavesNoFileOnFailure) {
+  install_crash_reporter();
+  Watchdog watchdog("CLI");
+  WorkDir dir("quantize");
+  fs::create_directories(dir / "out");
+  StdoutCapture capture;
+  Tally tally("quantize");
+  const auto start = std::chrono::steady_clock::now();
+  const int target = cases_per_command();
+  ModelCases cases("quantize", 3 * target);  // more than needed: cases with too much work are skipped
+  Rng rng(fnv1a("quantize options") ^ base_seed());
+  const std::string model_path = (dir / "case.tflite").string();
+  const fs::path out = dir / "out";
+  const std::string out_path = (out / "q.tflite").string();
+  static const char* const kModes[] = {"int8", "int16x8", "dynamic", "float16"};
+  static const char* const kMethods[] = {"minmax", "percentile", "mse", "kl"};
+  for (int i = 0; i < cases.count() && tally.cases() < target; ++i) {
+    const ModelCase c = cases.next(i);
+    const Screening s = screen(c.bytes);
+    if (s.loads && s.work > kRunWorkLimit / 4) {
+      tally.skip();
+      continue;
+    }
+    write_file(model_path, c.bytes);
+    const std::string mode = kModes[rng.below(4)];
+    std::vector<std::string> args = {"quantize", model_path, "-o", out_path, "--mode", mode};
+    if (mode == "int8" || mode == "int16x8") {
+      args.insert(args.end(), {"--calibration", "lcg:" + std::to_string(rng.below(100000)), "--samples", "2",
+                               "--method", kMethods[rng.below(4)]});
+      if (rng.chance(30)) args.insert(args.end(), {"--io", "float"});
+    }
+    if (rng.chance(20)) args.insert(args.end(), {"--eval", "lcg:5"});
+    const bool json = rng.chance(50);
+    if (json) args.push_back("--json");
+    start_case("quantize", i, c.description, args);
+    const CliResult result = run_cli(args, capture);
+    g_case.active = false;
+    std::string problem = check_result(result, "quantize", json ? OutputKind::kJson : OutputKind::kText);
+    const std::vector<std::string> left = files_in(out);
+    if (problem.empty()) {
+      if (result.exit_code != 0 && !left.empty()) {
+        problem = "failed, but left " + left.front() + " behind";
+      } else if (result.exit_code == 0) {
+        if (left != std::vector<std::string>{"q.tflite"}) {
+          problem = "succeeded, but wrote no model";
+        } else {
+          // What quantize writes must load again.
+          const auto written = testing::read_bytes(out_path);
+          robustness::ExactBuffer copy(written.size());
+          std::memcpy(copy.data(), written.data(), written.size());
+          Model model;
+          if (!Model::from_bytes(copy.data(), written.size(), &model).is_ok())
+            problem = "wrote a model that does not load";
+        }
+      }
+    }
+    for (const auto& file : files_in(out)) fs::remove_all(out / file);
+    tally.add(c.description, result, problem);
   }
   EXPECT_GE(tally.cases(), std::min(2000, target));
   EXPECT_GT(tally.successes(), 0);
