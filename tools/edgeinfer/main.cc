@@ -9,10 +9,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "edgeinfer 0.1.0");
   const std::vector<edgeinfer::cli::Command> commands = {
-      edgeinfer::cli::add_demo_command(app),    edgeinfer::cli::add_export_command(app),
-      edgeinfer::cli::add_inspect_command(app), edgeinfer::cli::add_run_command(app),
-      edgeinfer::cli::add_size_command(app),
-      edgeinfer::cli::add_compare_command(app),
+      edgeinfer::cli::add_demo_command(app),     edgeinfer::cli::add_export_command(app),
+      edgeinfer::cli::add_inspect_command(app),  edgeinfer::cli::add_run_command(app),
+      edgeinfer::cli::add_size_command(app),     edgeinfer::cli::add_compare_command(app),
       edgeinfer::cli::add_quantize_command(app),
   };
   try {

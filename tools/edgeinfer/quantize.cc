@@ -15,6 +15,7 @@
 #include "compiler/npy.h"
 #include "compiler/quantize/quantizer.h"
 #include "tools/edgeinfer/commands.h"
+#include "tools/edgeinfer/compare_report.h"
 #include "tools/edgeinfer/escape.h"
 #include "tools/edgeinfer/output_file.h"
 #include "tools/edgeinfer/samples.h"
@@ -65,50 +66,10 @@ class ProgressBar {
 };
 
 nlohmann::json range_json(const compiler::quantize::TensorRangeReport& r) {
-  nlohmann::json j = {{"tensor", r.tensor},    {"name", json_text(r.name)}, {"min", r.observed_min},
-                      {"max", r.observed_max}, {"scale", r.scale},          {"zero_point", r.zero_point}};
+  nlohmann::json j = {{"tensor", r.tensor},    {"name", r.name},   {"min", r.observed_min},
+                      {"max", r.observed_max}, {"scale", r.scale}, {"zero_point", r.zero_point}};
   if (!r.constraint.empty()) j["constraint"] = r.constraint;
   return j;
-}
-
-nlohmann::json optional_number(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json();
-}
-
-// TODO(shared report): the same figures as `compare` prints.
-nlohmann::json compare_json(const host::ModelCompareReport& r, const std::string& source) {
-  nlohmann::json outputs = nlohmann::json::array();
-  for (const auto& o : r.outputs)
-    outputs.push_back({{"output", o.output},
-                       {"name", json_text(o.name)},
-                       {"snr_db", o.stats.snr_db()},
-                       {"max_abs_error", o.stats.max_abs_error},
-                       {"top1_agreement", optional_number(o.top1_agreement())}});
-  return {{"data", source},
-          {"samples", r.samples},
-          {"snr_db", r.snr_db()},
-          {"max_abs_error", r.max_abs_error()},
-          {"top1_agreement", optional_number(r.top1_agreement())},
-          {"outputs", outputs}};
-}
-
-std::string compare_text(const host::ModelCompareReport& r, const std::string& source) {
-  char line[256];
-  std::string text =
-      "error against the float model on " + std::to_string(r.samples) + " samples (" + source + "):\n";
-  for (const auto& o : r.outputs) {
-    std::snprintf(line, sizeof(line), "  output %d: SNR %.2f dB, max abs error %.4g", o.output,
-                  o.stats.snr_db(), o.stats.max_abs_error);
-    text += line;
-    if (auto t = o.top1_agreement()) {
-      std::snprintf(line, sizeof(line), ", top-1 agreement %.1f%%", 100 * *t);
-      text += line;
-    }
-    text += "\n";
-  }
-  std::snprintf(line, sizeof(line), "  overall: SNR %.2f dB, max abs error %.4g\n", r.snr_db(),
-                r.max_abs_error());
-  return text + line;
 }
 
 int quantize(const QuantizeOptions& options) {
@@ -189,8 +150,9 @@ int quantize(const QuantizeOptions& options) {
   const double ratio = static_cast<double>(bytes->size()) / static_cast<double>(result.model.size());
   const std::string method(compiler::quantize::calibration_method_name(q.method));
   if (options.json) {
-    nlohmann::json j = {{"model", json_text(options.model)},
-                        {"output", json_text(options.output)},
+    // Strings as they are: json_text() escapes the whole document.
+    nlohmann::json j = {{"model", options.model},
+                        {"output", options.output},
                         {"mode", options.mode},
                         {"io", options.io},
                         {"size_bytes", {{"before", bytes->size()}, {"after", result.model.size()}}},
@@ -203,8 +165,11 @@ int quantize(const QuantizeOptions& options) {
       for (const auto& r : result.ranges) ranges.push_back(range_json(r));
       j["ranges"] = ranges;
     }
-    if (eval) j["eval"] = compare_json(*eval, eval_text);
-    std::printf("%s\n", j.dump(2).c_str());
+    if (eval) {
+      j["eval"] = model_compare_json(*eval, /*per_layer=*/false);
+      j["eval"]["data"] = eval_text;
+    }
+    std::printf("%s\n", json_text(j, 2).c_str());
     return 0;
   }
   std::printf("quantized %s -> %s (%s", printable(options.model).c_str(), printable(options.output).c_str(),
@@ -215,7 +180,8 @@ int quantize(const QuantizeOptions& options) {
   std::printf(")\n");
   std::printf("size: %zu -> %zu bytes (%.2fx smaller)\n", bytes->size(), result.model.size(), ratio);
   if (integer) {
-    std::printf("calibration: %zu samples, %s\n", result.calibration_samples, calibration_text.c_str());
+    std::printf("calibration: %zu samples, %s\n", result.calibration_samples,
+                printable(calibration_text).c_str());
     std::printf("activation ranges (observed min..max -> scale, zero point):\n");
     for (const auto& r : result.ranges)
       std::printf("  %4d %-40s %10.4g .. %-10.4g -> %.6g, %lld%s%s\n", r.tensor,
@@ -223,7 +189,10 @@ int quantize(const QuantizeOptions& options) {
                   static_cast<long long>(r.zero_point), r.constraint.empty() ? "" : "  ",
                   r.constraint.c_str());
   }
-  if (eval) std::printf("%s", compare_text(*eval, eval_text).c_str());
+  if (eval)
+    std::printf("error against the float model on %lld samples (%s):\n%s",
+                static_cast<long long>(eval->samples), printable(eval_text).c_str(),
+                model_compare_text(*eval, /*per_layer=*/false).c_str());
   return 0;
 }
 
