@@ -9,6 +9,7 @@
 #include "edgeinfer/interpreter.h"
 #include "edgeinfer/kernels.h"
 #include "edgeinfer/lcg.h"
+#include "edgeinfer/ops.h"
 #include "edgeinfer/schema/tflite_generated.h"
 
 namespace edgeinfer::host {
@@ -429,19 +430,35 @@ FloatSamples lcg_float_samples(const std::vector<int64_t>& input_values, int64_t
 }
 
 std::optional<FloatRange> quantized_input_range(const Model& model) {
-  for (int i = 0; i < model.num_inputs(); ++i) {
-    const Tensor input = model.tensor(model.input_tensor_index(i));
-    if (!input.quant.is_quantized() || input.quant.is_per_channel()) continue;
+  // The range a quantized tensor represents; nullopt for other tensors.
+  auto representable = [](const Tensor& t) -> std::optional<std::pair<float, float>> {
+    if (!t.quant.is_quantized() || t.quant.is_per_channel()) return std::nullopt;
     double low, high;
-    switch (input.type) {
+    switch (t.type) {
       case DataType::kInt8: low = -128, high = 127; break;
       case DataType::kUInt8: low = 0, high = 255; break;
       case DataType::kInt16: low = -32768, high = 32767; break;
-      default: continue;
+      default: return std::nullopt;
     }
-    const double scale = input.quant.scale(), zero_point = input.quant.zero_point();
-    return FloatRange{static_cast<float>((low - zero_point) * scale),
-                      static_cast<float>((high - zero_point) * scale), i};
+    const double scale = t.quant.scale(), zero_point = t.quant.zero_point();
+    return std::make_pair(static_cast<float>((low - zero_point) * scale),
+                          static_cast<float>((high - zero_point) * scale));
+  };
+  for (int i = 0; i < model.num_inputs(); ++i) {
+    const int index = model.input_tensor_index(i);
+    if (auto range = representable(model.tensor(index))) return FloatRange{range->first, range->second, i};
+    // A float input that a QUANTIZE op turns into integers (a model quantized with float inputs and
+    // outputs): what the QUANTIZE's output represents.
+    for (int op = 0; op < model.num_ops(); ++op) {
+      if (model.op_code(op) != static_cast<int32_t>(BuiltinOp::kQuantize)) continue;
+      const auto* inputs = model.op(op)->inputs();
+      const auto* outputs = model.op(op)->outputs();
+      if (inputs == nullptr || outputs == nullptr || inputs->size() < 1 || outputs->size() < 1 ||
+          inputs->Get(0) != index)
+        continue;
+      if (auto range = representable(model.tensor(outputs->Get(0))))
+        return FloatRange{range->first, range->second, i};
+    }
   }
   return std::nullopt;
 }

@@ -132,7 +132,8 @@ struct FloatRange {
   int input = -1;  // the input it comes from
 };
 // The float range the model's first quantized integer input (int8, int16, uint8) can represent:
-// ((qmin - zp) * scale, (qmax - zp) * scale); nullopt when it has none.
+// ((qmin - zp) * scale, (qmax - zp) * scale), or, for a float input that feeds a QUANTIZE op, what that op's
+// integer output represents; nullopt when it has neither.
 std::optional<FloatRange> quantized_input_range(const Model& model);
 
 }  // namespace edgeinfer::host

@@ -374,6 +374,20 @@ TEST(ModelCompareTest, LcgSamplesAndQuantizedInputRange) {
   EXPECT_EQ(range->low, (-128 - kInputZeroPoint) * kInputScale);  // -63.5
   EXPECT_EQ(range->high, (127 - kInputZeroPoint) * kInputScale);  // 64
   EXPECT_FALSE(quantized_input_range(load(float_fc()).model()));
+
+  // Float input -> QUANTIZE (int8, scale 0.5, zero point 1) -> DEQUANTIZE: the QUANTIZE output's range.
+  compiler::ModelBuilder b;
+  const int in = b.add_tensor(DataType::kFloat32, {1, 4}, {}, "in");
+  const int q = b.add_tensor(DataType::kInt8, {1, 4}, compiler::QuantParams::per_tensor(0.5f, 1), "q");
+  const int out = b.add_tensor(DataType::kFloat32, {1, 4}, {}, "out");
+  b.add_op(BuiltinOp::kQuantize, {in}, {q});
+  b.add_op(BuiltinOp::kDequantize, {q}, {out});
+  b.set_inputs({in});
+  b.set_outputs({out});
+  const auto through_quantize = quantized_input_range(load(b.finish()).model());
+  ASSERT_TRUE(through_quantize);
+  EXPECT_EQ(through_quantize->low, -64.5f);
+  EXPECT_EQ(through_quantize->high, 63.0f);
 }
 
 }  // namespace
