@@ -355,6 +355,23 @@ int64_t round_away(double x) {
   return static_cast<int64_t>(std::round(x));
 }
 
+// A bias's values in the integer type of its op: int32 saturated (int8 ops), int64 (16x8 ops). `scales` holds
+// one scale per value, or one for all.
+void set_quantized_bias(GraphTensor& bias, const std::vector<float>& values, const std::vector<float>& scales,
+                        bool int16) {
+  auto level = [&](size_t k) { return static_cast<double>(values[k]) / scales[scales.size() == 1 ? 0 : k]; };
+  if (int16) {
+    std::vector<int64_t> q(values.size());
+    for (size_t k = 0; k < values.size(); ++k) q[k] = round_away(level(k));
+    bias.set_values<int64_t>(DataType::kInt64, q);
+  } else {
+    std::vector<int32_t> q(values.size());
+    for (size_t k = 0; k < values.size(); ++k)
+      q[k] = static_cast<int32_t>(std::clamp(std::round(level(k)), -2147483647.0, 2147483647.0));
+    bias.set_values<int32_t>(DataType::kInt32, q);
+  }
+}
+
 // Per-channel weights of a CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED, in place. Returns the scales.
 std::vector<float> quantize_weights(GraphTensor& w, int axis, const std::string& label) {
   const std::vector<float> values = w.float_values();
@@ -532,18 +549,7 @@ void quantize_lstm(Graph& g, int index, const std::map<int, ActivationParams>& p
     handled.insert(t);
     // Bias slot 12 + k belongs to the input weights of gate k (slot 1 + k).
     const float scale = in_scale * weight_scale[slot - kLstmFirstBias + kLstmFirstWeights];
-    const std::vector<float> values = b.float_values();
-    if (int16) {
-      std::vector<int64_t> q(values.size());
-      for (size_t k = 0; k < values.size(); ++k) q[k] = round_away(static_cast<double>(values[k]) / scale);
-      b.set_values<int64_t>(DataType::kInt64, q);
-    } else {
-      std::vector<int32_t> q(values.size());
-      for (size_t k = 0; k < values.size(); ++k)
-        q[k] = static_cast<int32_t>(
-            std::clamp(std::round(static_cast<double>(values[k]) / scale), -2147483647.0, 2147483647.0));
-      b.set_values<int32_t>(DataType::kInt32, q);
-    }
+    set_quantized_bias(b, b.float_values(), {scale}, int16);
     b.quant = QuantParams::per_tensor(scale, 0);
   }
   GraphTensor& hidden = g.tensors[op.inputs[kLstmHiddenState]];
@@ -622,25 +628,10 @@ std::vector<TensorRangeReport> quantize_integer(Graph& g, const SampleSet& sampl
         correct_bias(op, float_weights, g.tensors[w], it->second, bias);
     const float in_scale = params.at(in).scale;
     std::vector<float> bias_scales(scales.size());
+    for (size_t c = 0; c < scales.size(); ++c) bias_scales[c] = in_scale * scales[c];
     GraphTensor& bt = g.tensors[b];
-    if (int16) {
-      std::vector<int64_t> q(bias.size());
-      for (size_t c = 0; c < bias.size(); ++c) {
-        bias_scales[c] = in_scale * scales[c];
-        q[c] = round_away(static_cast<double>(bias[c]) / bias_scales[c]);
-      }
-      bt.set_values<int64_t>(DataType::kInt64, q);
-    } else {
-      std::vector<int32_t> q(bias.size());
-      for (size_t c = 0; c < bias.size(); ++c) {
-        bias_scales[c] = in_scale * scales[c];
-        const double v = std::round(static_cast<double>(bias[c]) / bias_scales[c]);
-        q[c] = static_cast<int32_t>(std::clamp(v, -2147483647.0, 2147483647.0));
-      }
-      bt.set_values<int32_t>(DataType::kInt32, q);
-    }
+    set_quantized_bias(bt, bias, bias_scales, int16);
     bt.quant = QuantParams::per_channel(bias_scales, std::vector<int64_t>(bias.size(), 0), 0);
-    if (bias.size() == 1) bt.quant.quantized_dimension = 0;
   }
   for (size_t i = 0; i < g.ops.size(); ++i)
     if (g.ops[i].is(BuiltinOp::kUnidirectionalSequenceLstm))
@@ -689,36 +680,25 @@ std::vector<TensorRangeReport> quantize_integer(Graph& g, const SampleSet& sampl
   return report;
 }
 
-// --io float: QUANTIZE after each float input, DEQUANTIZE before each float output.
+// --io float: QUANTIZE after each float input, DEQUANTIZE before each float output. The integer tensor keeps
+// its index (renamed NAME_int); a new float tensor, as in the float model, takes its place at the edge.
 void add_float_io(Graph& g, const Graph& float_graph) {
-  for (int& input : g.inputs) {
-    GraphTensor f = float_graph.tensors[input];
+  auto add_edge_op = [&](int& edge, BuiltinOp code, bool before) {
+    GraphTensor f = float_graph.tensors[edge];
     f.quant = {};
-    const int quantized = input;
-    const int float_input = g.add_tensor(std::move(f));
+    const int quantized = edge;
+    const int float_tensor = g.add_tensor(std::move(f));
     g.tensors[quantized].name += "_int";
-    GraphOp q;
-    q.code = static_cast<int32_t>(BuiltinOp::kQuantize);
-    q.version = g.tensors[quantized].type == DataType::kInt16 ? 3 : 2;
-    q.inputs = {float_input};
-    q.outputs = {quantized};
-    g.insert_op(std::move(q), 0);
-    input = float_input;
-  }
-  for (int& output : g.outputs) {
-    GraphTensor f = float_graph.tensors[output];
-    f.quant = {};
-    const int quantized = output;
-    const int float_output = g.add_tensor(std::move(f));
-    g.tensors[quantized].name += "_int";
-    GraphOp d;
-    d.code = static_cast<int32_t>(BuiltinOp::kDequantize);
-    d.version = g.tensors[quantized].type == DataType::kInt16 ? 4 : 2;
-    d.inputs = {quantized};
-    d.outputs = {float_output};
-    g.insert_op(std::move(d));
-    output = float_output;
-  }
+    GraphOp op;
+    op.code = static_cast<int32_t>(code);
+    op.version = integer_op_version(op, g.tensors[quantized].type == DataType::kInt16);
+    op.inputs = {before ? float_tensor : quantized};
+    op.outputs = {before ? quantized : float_tensor};
+    g.insert_op(std::move(op), before ? 0 : -1);
+    edge = float_tensor;
+  };
+  for (int& input : g.inputs) add_edge_op(input, BuiltinOp::kQuantize, /*before=*/true);
+  for (int& output : g.outputs) add_edge_op(output, BuiltinOp::kDequantize, /*before=*/false);
 }
 
 constexpr int64_t kDynamicMinWeights = 1024;

@@ -35,6 +35,13 @@ const Pair kPairs[] = {
     {"extra/model_ToyCar_quant", "extra/model_ToyCar_quant_fullint", true, true},
 };
 
+// "mlperf_tiny/ad01_fp32" -> "mlperf_tiny_ad01_fp32" (test names allow letters, digits and _).
+std::string test_name(std::string model) {
+  for (char& c : model)
+    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
+  return model;
+}
+
 class QuantizeModelsTest : public ::testing::TestWithParam<Pair> {};
 
 std::vector<int64_t> input_sizes(const Model& model) {
@@ -87,12 +94,8 @@ TEST_P(QuantizeModelsTest, Int8IsStandardSmallAndAtLeastAsCloseAsTensorFlowsTwin
   EXPECT_GE(ours_report->snr_db(), twin_report->snr_db());
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, QuantizeModelsTest, ::testing::ValuesIn(kPairs), [](const auto& info) {
-  std::string name = info.param.float_model;
-  for (char& c : name)
-    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-  return name;
-});
+INSTANTIATE_TEST_SUITE_P(Models, QuantizeModelsTest, ::testing::ValuesIn(kPairs),
+                         [](const auto& info) { return test_name(info.param.float_model); });
 
 }  // namespace
 }  // namespace edgeinfer
@@ -213,12 +216,8 @@ TEST_P(QuantizeModesTest, Int16x8Float16AndDynamicMeetTheirTargets) {
   EXPECT_GE(snr[Mode::kDynamic], 20.0);
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, QuantizeModesTest, ::testing::ValuesIn(kModeCases), [](const auto& info) {
-  std::string name = info.param.float_model;
-  for (char& c : name)
-    if (!isalnum(static_cast<unsigned char>(c))) c = '_';
-  return name;
-});
+INSTANTIATE_TEST_SUITE_P(Models, QuantizeModesTest, ::testing::ValuesIn(kModeCases),
+                         [](const auto& info) { return test_name(info.param.float_model); });
 
 }  // namespace
 }  // namespace edgeinfer
