@@ -193,12 +193,19 @@ std::string dtype_hint(const std::string& descr) {
   return "";
 }
 
-}  // namespace
+// What every dtype shares: the magic, version, header dict and shape; the data that follows the header.
+struct NpyLayout {
+  std::string descr;
+  std::vector<int64_t> shape;
+  int64_t count = 0;  // elements
+  const uint8_t* data = nullptr;
+  size_t data_bytes = 0;
+};
 
-std::optional<NpyArray> parse_npy(const uint8_t* data, size_t size, const std::string& name,
-                                  std::string* error) {
-  auto fail = [&](const std::string& message) {
-    *error = name + ": " + message;
+// A malformed file: nullopt and `message` (without the file name).
+std::optional<NpyLayout> parse_layout(const uint8_t* data, size_t size, std::string* message) {
+  auto fail = [&](const std::string& text) {
+    *message = text;
     return std::nullopt;
   };
   if (size < kMagicBytes || std::memcmp(data, kMagic, kMagicBytes) != 0)
@@ -217,31 +224,108 @@ std::optional<NpyArray> parse_npy(const uint8_t* data, size_t size, const std::s
                 std::to_string(size) + " bytes)");
   const size_t data_start = header_start + header_length;
 
-  std::string descr;
+  NpyLayout layout;
   bool fortran_order = false;
-  NpyArray array;
   std::string header_error;
   HeaderParser parser(std::string_view(reinterpret_cast<const char*>(data + header_start), header_length));
-  if (!parser.parse(&descr, &fortran_order, &array.shape, &header_error)) return fail(header_error);
-  if (descr != "<f4")
-    return fail("dtype '" + excerpt(descr) + "'" + dtype_hint(descr) +
-                " is not supported: need little-endian float32 ('<f4')");
-  const auto count = element_count(array.shape);
-  if (!count) return fail("shape " + shape_text(array.shape) + " has too many elements");
+  if (!parser.parse(&layout.descr, &fortran_order, &layout.shape, &header_error)) return fail(header_error);
+  const auto count = element_count(layout.shape);
+  if (!count) return fail("shape " + shape_text(layout.shape) + " has too many elements");
   // Column-major data differs from row-major only when two or more dimensions exceed 1.
   if (fortran_order &&
-      std::count_if(array.shape.begin(), array.shape.end(), [](int64_t d) { return d > 1; }) > 1)
+      std::count_if(layout.shape.begin(), layout.shape.end(), [](int64_t d) { return d > 1; }) > 1)
     return fail("fortran_order is True: only C-order arrays are supported");
-  const size_t data_bytes = size - data_start;
-  if (*count > static_cast<int64_t>(data_bytes / sizeof(float)) ||
-      static_cast<uint64_t>(*count) * sizeof(float) != data_bytes)
-    return fail("data is " + std::to_string(data_bytes) + " bytes, shape " + shape_text(array.shape) +
-                " of float32 needs " +
-                (*count > static_cast<int64_t>(std::numeric_limits<int64_t>::max() / 4)
-                     ? std::string("more")
-                     : std::to_string(*count * 4)));
-  array.values.resize(static_cast<size_t>(*count));
-  if (data_bytes > 0) std::memcpy(array.values.data(), data + data_start, data_bytes);
+  layout.count = *count;
+  layout.data = data + data_start;
+  layout.data_bytes = size - data_start;
+  return layout;
+}
+
+// Whether the data after the header holds exactly `count` elements of `element_bytes`; `type` names them.
+bool check_data_size(const NpyLayout& layout, size_t element_bytes, const char* type, std::string* message) {
+  const int64_t max_count = std::numeric_limits<int64_t>::max() / static_cast<int64_t>(element_bytes);
+  if (layout.count <= static_cast<int64_t>(layout.data_bytes / element_bytes) &&
+      static_cast<uint64_t>(layout.count) * element_bytes == layout.data_bytes)
+    return true;
+  *message = "data is " + std::to_string(layout.data_bytes) + " bytes, shape " + shape_text(layout.shape) +
+             " of " + type + " needs " +
+             (layout.count > max_count ? std::string("more")
+                                       : std::to_string(layout.count * static_cast<int64_t>(element_bytes)));
+  return false;
+}
+
+// Integer dtypes: bytes per element and signedness; 0 bytes when `descr` is none.
+struct IntegerDtype {
+  size_t bytes = 0;
+  bool is_signed = false;
+};
+IntegerDtype integer_dtype(const std::string& descr) {
+  // One-byte types have no byte order ('|'); NumPy also accepts '<' and '=' for them.
+  static const struct {
+    const char* descr;
+    IntegerDtype dtype;
+  } kTypes[] = {{"|i1", {1, true}}, {"<i1", {1, true}},  {"|u1", {1, false}}, {"<u1", {1, false}},
+                {"<i2", {2, true}}, {"<u2", {2, false}}, {"<i4", {4, true}},  {"<u4", {4, false}},
+                {"<i8", {8, true}}, {"<u8", {8, false}}};
+  for (const auto& type : kTypes)
+    if (descr == type.descr) return type.dtype;
+  return {};
+}
+
+}  // namespace
+
+std::optional<NpyArray> parse_npy(const uint8_t* data, size_t size, const std::string& name,
+                                  std::string* error) {
+  std::string message;
+  auto fail = [&](const std::string& text) {
+    *error = name + ": " + text;
+    return std::nullopt;
+  };
+  const auto layout = parse_layout(data, size, &message);
+  if (!layout) return fail(message);
+  if (layout->descr != "<f4")
+    return fail("dtype '" + excerpt(layout->descr) + "'" + dtype_hint(layout->descr) +
+                " is not supported: need little-endian float32 ('<f4')");
+  if (!check_data_size(*layout, sizeof(float), "float32", &message)) return fail(message);
+  NpyArray array;
+  array.shape = layout->shape;
+  array.values.resize(static_cast<size_t>(layout->count));
+  if (layout->data_bytes > 0) std::memcpy(array.values.data(), layout->data, layout->data_bytes);
+  return array;
+}
+
+std::optional<NpyIntArray> parse_npy_int(const uint8_t* data, size_t size, const std::string& name,
+                                         std::string* error) {
+  std::string message;
+  auto fail = [&](const std::string& text) {
+    *error = name + ": " + text;
+    return std::nullopt;
+  };
+  const auto layout = parse_layout(data, size, &message);
+  if (!layout) return fail(message);
+  const IntegerDtype dtype = integer_dtype(layout->descr);
+  if (dtype.bytes == 0)
+    return fail("dtype '" + excerpt(layout->descr) +
+                "' is not supported: need little-endian integers (int8 to int64, uint8 to uint64; convert "
+                "with array.astype(numpy.int64))");
+  const std::string type = (dtype.is_signed ? "int" : "uint") + std::to_string(dtype.bytes * 8);
+  if (!check_data_size(*layout, dtype.bytes, type.c_str(), &message)) return fail(message);
+  NpyIntArray array;
+  array.shape = layout->shape;
+  array.values.resize(static_cast<size_t>(layout->count));
+  for (size_t i = 0; i < array.values.size(); ++i) {
+    const uint8_t* p = layout->data + i * dtype.bytes;
+    uint64_t bits = 0;
+    for (size_t b = dtype.bytes; b-- > 0;) bits = bits << 8 | p[b];
+    if (dtype.is_signed) {
+      const uint64_t sign = uint64_t{1} << (dtype.bytes * 8 - 1);
+      array.values[i] = static_cast<int64_t>((bits ^ sign) - sign);  // sign-extends without overflow
+    } else if (bits > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return fail("value " + std::to_string(i) + " (" + std::to_string(bits) + ") does not fit int64");
+    } else {
+      array.values[i] = static_cast<int64_t>(bits);
+    }
+  }
   return array;
 }
 
@@ -249,6 +333,12 @@ std::optional<NpyArray> read_npy(const std::string& path, std::string* error) {
   const auto bytes = read_file(path, error);
   if (!bytes) return std::nullopt;
   return parse_npy(bytes->data(), bytes->size(), path, error);
+}
+
+std::optional<NpyIntArray> read_npy_int(const std::string& path, std::string* error) {
+  const auto bytes = read_file(path, error);
+  if (!bytes) return std::nullopt;
+  return parse_npy_int(bytes->data(), bytes->size(), path, error);
 }
 
 std::optional<std::vector<uint8_t>> encode_npy(const NpyArray& array, std::string* error) {

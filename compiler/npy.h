@@ -2,7 +2,8 @@
 //
 // Reads format versions 1.0, 2.0 and 3.0 and writes 1.0. The header (a Python dict literal with 'descr',
 // 'fortran_order' and 'shape') is parsed in general; the data must be little-endian float32 ('<f4') in C
-// order. Files are untrusted: every malformed one gives a one-line error naming the file and what is wrong.
+// order, or, for labels (parse_npy_int), little-endian integers. Files are untrusted: every malformed one
+// gives a one-line error naming the file and what is wrong.
 //
 //   std::string error;
 //   auto set = host::load_npy_samples("calibration/", &error);  // a.npy, b.npy, ... in name order
@@ -28,6 +29,16 @@ struct NpyArray {
 std::optional<NpyArray> parse_npy(const uint8_t* data, size_t size, const std::string& name,
                                   std::string* error);
 std::optional<NpyArray> read_npy(const std::string& path, std::string* error);
+
+// Integer arrays (class labels): int8, int16, int32, int64, uint8, ..., uint64 ('|i1', '<i8', '|u1', ...),
+// read as int64; a uint64 value above the int64 range is an error.
+struct NpyIntArray {
+  std::vector<int64_t> shape;
+  std::vector<int64_t> values;
+};
+std::optional<NpyIntArray> parse_npy_int(const uint8_t* data, size_t size, const std::string& name,
+                                         std::string* error);
+std::optional<NpyIntArray> read_npy_int(const std::string& path, std::string* error);
 
 // Format 1.0, '<f4', C order. Fails when the values do not fill the shape.
 std::optional<std::vector<uint8_t>> encode_npy(const NpyArray& array, std::string* error);

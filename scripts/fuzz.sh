@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Fuzzes with libFuzzer (ASan + UBSan) for SECONDS in total (default 60):
 #   scripts/fuzz.sh [SECONDS] [extra libFuzzer flags...]
-# Three targets share the time: model loading, allocation and invoke (edgeinfer_model_loader_fuzzer, the
-# rest), the CLI's inspect/run reports, text and JSON (edgeinfer_cli_report_fuzzer, 1/3) and the .npy reader
-# (edgeinfer_npy_fuzzer, 1/10; seeded with a few small .npy files as well).
+# Four targets share the time: model loading, allocation and invoke (edgeinfer_model_loader_fuzzer, the
+# rest), the CLI's inspect/run reports, text and JSON (edgeinfer_cli_report_fuzzer, 1/3), the .npy reader
+# (edgeinfer_npy_fuzzer, 1/10; seeded with a few small .npy files as well) and the dataset parsers: IDX plain
+# and gzipped, CSV, integer .npy labels (edgeinfer_data_fuzzer, 1/10; seeded with small IDX and CSV files).
 # Builds build/fuzz with clang, seeds the corpora with builder-made models and, read-only, the smaller real
 # models of ../shared/models (EDGEINFER_SHARED_DIR), then fuzzes in fork mode so that one finding does not end
 # the run. Prints executions and findings; exits non-zero when libFuzzer found a crash, sanitizer report,
 # timeout (hang) or out-of-memory. Findings are in build/fuzz/artifacts/RUN/TARGET/; replay one with
 #   build/fuzz/bin/edgeinfer_TARGET FILE
-# The corpora grow in build/fuzz/corpus (the loader's), build/fuzz/corpus-cli_report and build/fuzz/corpus-npy
+# The corpora grow in build/fuzz/corpus (the loader's), build/fuzz/corpus-cli_report, build/fuzz/corpus-npy and
+# build/fuzz/corpus-data
 # (libFuzzer writes new inputs to its FIRST corpus directory; the shared models are only ever read, through
 # symlinks in a temporary directory).
 set -euo pipefail
@@ -23,7 +25,7 @@ jobs=${EDGEINFER_FUZZ_BUILD_JOBS:-2}
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DEDGEINFER_FUZZ=ON -DEDGEINFER_BUILD_TESTS=OFF \
   -DEDGEINFER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C "$build" -j"$jobs" edgeinfer_model_loader_fuzzer edgeinfer_cli_report_fuzzer edgeinfer_npy_fuzzer \
-  edgeinfer_fuzz_seeds
+  edgeinfer_data_fuzzer edgeinfer_fuzz_seeds
 
 # Stack traces for UBSan findings too.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
@@ -51,7 +53,8 @@ fi
 # The total budget split between the targets: the loader (the whole runtime) gets the most.
 report_seconds=$((seconds / 3))
 npy_seconds=$((seconds / 10))
-loader_seconds=$((seconds - report_seconds - npy_seconds))
+data_seconds=$((seconds / 10))
+loader_seconds=$((seconds - report_seconds - npy_seconds - data_seconds))
 failed=0
 
 # fuzz TARGET SECONDS CORPUS_DIR [extra flags]: runs one target; sets failed=1 on findings.
@@ -113,6 +116,18 @@ npy_seed() {  # npy_seed FILE HEADER: magic, version 1.0, header length (little-
 [ -e "$build/corpus-npy/seed-2d.npy" ] ||
   npy_seed "$build/corpus-npy/seed-2d.npy" "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2), } "$'\n'
 fuzz npy_fuzzer "$npy_seconds" "$build/corpus-npy" "$@"
+# Dataset seeds: a 2x2x2 IDX image file, plain and gzipped, a labels file, and a CSV with a header.
+mkdir -p "$build/corpus-data"
+[ -e "$build/corpus-data/seed-images.idx" ] ||
+  printf '\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00\x02\x00\xff\x10\x20\x30\x40\x50\x60' \
+    >"$build/corpus-data/seed-images.idx"
+[ -e "$build/corpus-data/seed-images.idx.gz" ] ||
+  gzip -c "$build/corpus-data/seed-images.idx" >"$build/corpus-data/seed-images.idx.gz"
+[ -e "$build/corpus-data/seed-labels.idx" ] ||
+  printf '\x00\x00\x08\x01\x00\x00\x00\x02\x03\x07' >"$build/corpus-data/seed-labels.idx"
+[ -e "$build/corpus-data/seed.csv" ] ||
+  printf 'label,a,b,c\r\n3,0.5,-1,2e1\n0,1,2,+3\n' >"$build/corpus-data/seed.csv"
+fuzz data_fuzzer "$data_seconds" "$build/corpus-data" "$@"
 rmdir "$build/artifacts/$run_id" 2>/dev/null || true
 if [ "$failed" -ne 0 ]; then
   exit 1

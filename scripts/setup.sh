@@ -7,11 +7,12 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   flatbuffers-compiler libflatbuffers-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev
+  libcli11-dev nlohmann-json3-dev zlib1g-dev
   clang libclang-rt-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib picolibc-arm-none-eabi
   qemu-system-arm
   clang-format
+  libeigen3-dev
 )
 
 missing=()

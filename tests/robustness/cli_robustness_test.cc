@@ -143,7 +143,8 @@ CliResult run_cli(const std::vector<std::string>& args, StdoutCapture& capture) 
   app.require_subcommand(1);
   const std::vector<cli::Command> commands = {cli::add_export_command(app),  cli::add_inspect_command(app),
                                               cli::add_run_command(app),     cli::add_size_command(app),
-                                              cli::add_compare_command(app), cli::add_quantize_command(app)};
+                                              cli::add_compare_command(app), cli::add_quantize_command(app),
+                                              cli::add_eval_command(app)};
   std::vector<const char*> argv = {"edgeinfer"};
   for (const auto& arg : args) argv.push_back(arg.c_str());
   CliResult result;

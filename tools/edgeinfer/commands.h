@@ -38,5 +38,6 @@ Command add_export_command(CLI::App& app);
 Command add_size_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_quantize_command(CLI::App& app);
+Command add_eval_command(CLI::App& app);
 
 }  // namespace edgeinfer::cli

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "compiler/data/dataset.h"
 #include "compiler/host_runner.h"
 #include "compiler/npy.h"
 #include "tools/edgeinfer/commands.h"
@@ -136,11 +137,20 @@ Samples load_samples(const SampleSpec& spec, const Model& model, const std::stri
                 {{"source", source}, {"range", {range.low, range.high}}}, &samples);
       continue;
     }
-    const auto set = host::load_npy_samples(source, &error);
-    if (!set) throw CliError{spec.option + " " + error};
+    // IDX directories (their train split) and CSV files through the dataset loader, labels unused.
+    std::optional<host::NpySamples> set;
     const Shape shape = model.tensor(model.input_tensor_index(i)).shape;
-    if (!host::check_samples_fit_input(*set, shape, input_of(i, model_name), &error))
-      throw CliError{spec.option + " " + error};
+    if (compiler::data::is_idx_directory(source) || source.ends_with(".csv") || source.ends_with(".csv.gz")) {
+      auto dataset = compiler::data::load_dataset(source, {.split = "train", .limit = spec.limit}, &error);
+      if (!dataset || !compiler::data::fit_to_input(&*dataset, shape, input_of(i, model_name), &error))
+        throw CliError{spec.option + " " + error};
+      set = std::move(dataset->samples);
+    } else {
+      set = host::load_npy_samples(source, &error);
+      if (!set) throw CliError{spec.option + " " + error};
+      if (!host::check_samples_fit_input(*set, shape, input_of(i, model_name), &error))
+        throw CliError{spec.option + " " + error};
+    }
     const int64_t n = set->sample_elements();
     PerSample per_sample;
     for (int64_t s = 0; s < kept(set->num_samples, spec.limit); ++s)

@@ -1,6 +1,7 @@
 // Float input samples for the CLI's model-level commands (quantize --calibration/--eval, compare): one spec
-// per model input, each a .npy file, a directory of .npy files (name order) or lcg:SEED (uniform random
-// values); or one raw float32 file per input (compare --input).
+// per model input, each a .npy file, a directory of .npy files (name order), a directory of IDX files (its
+// train images, pixels / 255), a .csv (label first: the values after it; compiler/data/dataset.h) or
+// lcg:SEED (uniform random values); or one raw float32 file per input (compare --input).
 #pragma once
 
 #include <cstdint>
