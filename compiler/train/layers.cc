@@ -22,6 +22,8 @@ template <class T>
 using Vec = Eigen::Matrix<T, Dynamic, 1>;
 template <class T>
 using Arr = Eigen::Array<T, Dynamic, 1>;
+template <class T>
+using Arr2 = Eigen::Array<T, Dynamic, Dynamic>;  // C x (N*H*W), for per-channel broadcasts
 
 // Eigen picks GEMM block sizes from the cache sizes it detects, and the blocking decides the order of the
 // sums: fixed sizes make results the same on every machine with the same instruction set.
@@ -330,6 +332,117 @@ class PassThrough final : public Layer<T> {
   std::vector<T> mask_;
 };
 
+// Batch statistics of one channel-wise mean and (biased) variance, over `count` values per channel.
+struct BatchStats {
+  std::vector<double> mean, variance;
+  int64_t count = 0;  // 0: none since the last merge
+};
+
+// Keras's moving-average update: moving -= (moving - value) * (1 - momentum), from `base`.
+template <class T>
+void move_towards(const std::vector<T>& base, const std::vector<double>& value, std::vector<T>* moving) {
+  for (size_t c = 0; c < value.size(); ++c) {
+    const double b = static_cast<double>(base[c]);
+    (*moving)[c] = static_cast<T>(b - (b - value[c]) * (1.0 - kBatchNormMomentum));
+  }
+}
+
+// Batch normalization over the channel (last) dimension; the statistics are per call of forward(), i.e.
+// per shard when the trainer splits a batch.
+template <class T>
+class BatchNorm final : public Layer<T> {
+ public:
+  BatchNorm(const LayerSpec& spec, Parameter<T>* gamma, Parameter<T>* beta, Parameter<T>* mean,
+            Parameter<T>* variance)
+      : Layer<T>(spec), gamma_(gamma), beta_(beta), mean_(mean), variance_(variance) {}
+  void forward(const T* in, T* out, int batch, bool training) override {
+    const int c = channels();
+    const int64_t m = batch * (this->spec_.in.size() / c);
+    const Eigen::Map<const Arr2<T>> x(in, c, m);
+    training_ = training;
+    if (training) {
+      const Arr<T> mean = x.rowwise().sum() / T(m);
+      xhat_ = x.colwise() - mean;
+      const Arr<T> variance = xhat_.square().rowwise().sum() / T(m);
+      // sqrt and division round exactly, unlike Eigen's vectorized rsqrt: the same result on every machine.
+      inv_std_ = (variance + T(kBatchNormEpsilon)).sqrt().inverse();
+      // Remember the statistics and the moving values they updated, for merge_batch_statistics().
+      stats_.mean.assign(mean.data(), mean.data() + c);
+      stats_.variance.assign(variance.data(), variance.data() + c);
+      stats_.count = m;
+      previous_mean_ = mean_->value;
+      previous_variance_ = variance_->value;
+      move_towards(previous_mean_, stats_.mean, &mean_->value);
+      move_towards(previous_variance_, stats_.variance, &variance_->value);
+    } else {
+      inv_std_ =
+          (Eigen::Map<const Arr<T>>(variance_->value.data(), c) + T(kBatchNormEpsilon)).sqrt().inverse();
+      xhat_ = x.colwise() - Eigen::Map<const Arr<T>>(mean_->value.data(), c);
+    }
+    xhat_.colwise() *= inv_std_;
+    Eigen::Map<Arr2<T>> y(out, c, m);
+    y = (xhat_.colwise() * Eigen::Map<const Arr<T>>(gamma_->value.data(), c)).colwise() +
+        Eigen::Map<const Arr<T>>(beta_->value.data(), c);
+  }
+  void backward(const T*, const T* d_out, T* d_in, int batch) override {
+    const int c = channels();
+    const int64_t m = batch * (this->spec_.in.size() / c);
+    const Eigen::Map<const Arr2<T>> dy(d_out, c, m);
+    Eigen::Map<Arr<T>> d_gamma(gamma_->grad.data(), c), d_beta(beta_->grad.data(), c);
+    d_beta = dy.rowwise().sum();
+    d_gamma = (dy * xhat_).rowwise().sum();
+    if (!d_in) return;
+    const Arr<T> scale = Eigen::Map<const Arr<T>>(gamma_->value.data(), c) * inv_std_;
+    Eigen::Map<Arr2<T>> dx(d_in, c, m);
+    if (training_) {
+      // Through the batch statistics too: dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)).
+      dx = ((dy.colwise() - d_beta / T(m)) - xhat_.colwise() * (d_gamma / T(m))).colwise() * scale;
+    } else {
+      dx = dy.colwise() * scale;
+    }
+  }
+  bool trained_last() const { return training_; }
+  BatchStats& stats() { return stats_; }
+  const std::vector<T>& previous_mean() const { return previous_mean_; }
+  const std::vector<T>& previous_variance() const { return previous_variance_; }
+  Parameter<T>& moving_mean() { return *mean_; }
+  Parameter<T>& moving_variance() { return *variance_; }
+  int channels() const { return this->spec_.in.channels; }
+
+ private:
+  Parameter<T>* gamma_;
+  Parameter<T>* beta_;
+  Parameter<T>* mean_;
+  Parameter<T>* variance_;
+  bool training_ = false;
+  Arr2<T> xhat_;  // normalized input, kept for backward
+  Arr<T> inv_std_;
+  BatchStats stats_;
+  std::vector<T> previous_mean_, previous_variance_;
+};
+
+// The sum of the input and an earlier output (`residual`, same size); backward also adds the gradient into
+// `residual_grad`, which the network adds to that output's gradient when it gets there.
+template <class T>
+class Add final : public Layer<T> {
+ public:
+  Add(const LayerSpec& spec, const std::vector<T>* residual, std::vector<T>* residual_grad)
+      : Layer<T>(spec), residual_(residual), residual_grad_(residual_grad) {}
+  void forward(const T* in, T* out, int batch, bool) override {
+    const int64_t count = batch * this->spec_.in.size();
+    for (int64_t i = 0; i < count; ++i) out[i] = in[i] + (*residual_)[i];
+  }
+  void backward(const T*, const T* d_out, T* d_in, int batch) override {
+    const int64_t count = batch * this->spec_.in.size();
+    if (d_in) std::copy_n(d_out, count, d_in);
+    for (int64_t i = 0; i < count; ++i) (*residual_grad_)[i] += d_out[i];
+  }
+
+ private:
+  const std::vector<T>* residual_;
+  std::vector<T>* residual_grad_;
+};
+
 template <class T>
 void activate(Activation activation, int width, T* data, int64_t count) {
   switch (activation) {
@@ -387,10 +500,16 @@ template <class T>
 struct BasicNetwork<T>::Impl {
   NetworkSpec spec;
   std::vector<Parameter<T>> params;
+  std::vector<Parameter<T>> state;  // batchnorm moving statistics
   std::vector<std::unique_ptr<Layer<T>>> layers;
+  std::vector<BatchNorm<T>*> batch_norms;  // in layer order
+  std::vector<Parameter<T>*> biases;       // per layer: its bias, or null
   Rng dropout_rng;
   std::vector<std::vector<T>> acts;   // acts[0] input, acts[i + 1] output of layer i
   std::vector<std::vector<T>> grads;  // same indexing
+  // Gradients that add layers send back to earlier outputs (same indexing; empty when none reads it).
+  std::vector<std::vector<T>> residual_grads;
+  std::vector<bool> residual_read;
   int batch = 0;
   bool input_gradient = false;
 
@@ -404,9 +523,22 @@ BasicNetwork<T>::BasicNetwork(const NetworkSpec& spec, uint64_t seed) : impl_(st
   m.spec = spec;
   m.dropout_rng.reseed(derive_seed(seed, kDropoutStream));
   Rng init(derive_seed(seed, kInitStream));
-  // Parameters first (the vector must not grow once layers point into it).
+  // Parameters first (the vectors must not grow once layers point into them).
+  std::vector<size_t> first_param(spec.layers.size(), 0);
   for (size_t i = 0; i < spec.layers.size(); ++i) {
     const LayerSpec& s = spec.layers[i];
+    first_param[i] = m.params.size();
+    if (s.kind == LayerKind::kBatchNorm) {
+      // No random draw: the layers after it get the weights they would get without it.
+      const std::string label = spec.layer_label(i);
+      const int layer = static_cast<int>(i);
+      const std::vector<int32_t> shape = {s.out.channels};
+      m.params.push_back({label + "/gamma", shape, std::vector<T>(s.out.channels, T(1)), {}, layer});
+      m.params.push_back({label + "/beta", shape, std::vector<T>(s.out.channels, T(0)), {}, layer});
+      m.state.push_back({label + "/moving_mean", shape, std::vector<T>(s.out.channels, T(0)), {}, layer});
+      m.state.push_back({label + "/moving_variance", shape, std::vector<T>(s.out.channels, T(1)), {}, layer});
+      continue;
+    }
     if (!s.trainable()) continue;
     Parameter<T> w{spec.layer_label(i) + "/weights", s.weight_shape(), {}, {}, static_cast<int>(i)};
     w.value.resize(s.parameter_count() - s.out.channels);
@@ -424,11 +556,17 @@ BasicNetwork<T>::BasicNetwork(const NetworkSpec& spec, uint64_t seed) : impl_(st
     m.params.push_back(std::move(b));
   }
   for (Parameter<T>& p : m.params) p.grad.assign(p.value.size(), T(0));
-  size_t next = 0;
-  for (const LayerSpec& s : spec.layers) {
-    Parameter<T>* w = s.trainable() ? &m.params[next] : nullptr;
-    Parameter<T>* b = s.trainable() ? &m.params[next + 1] : nullptr;
-    if (s.trainable()) next += 2;
+  m.acts.resize(spec.layers.size() + 1);
+  m.grads.resize(spec.layers.size() + 1);
+  m.residual_grads.resize(spec.layers.size() + 1);
+  m.residual_read.assign(spec.layers.size() + 1, false);
+  m.biases.assign(spec.layers.size(), nullptr);
+  for (size_t i = 0; i < spec.layers.size(); ++i) {
+    const LayerSpec& s = spec.layers[i];
+    const bool has_params = s.trainable() || s.kind == LayerKind::kBatchNorm;
+    Parameter<T>* w = has_params ? &m.params[first_param[i]] : nullptr;
+    Parameter<T>* b = has_params ? &m.params[first_param[i] + 1] : nullptr;
+    if (s.trainable()) m.biases[i] = b;
     switch (s.kind) {
       case LayerKind::kDense: m.layers.push_back(std::make_unique<Dense<T>>(s, w, b)); break;
       case LayerKind::kConv2D: m.layers.push_back(std::make_unique<Conv2D<T>>(s, w, b)); break;
@@ -440,10 +578,21 @@ BasicNetwork<T>::BasicNetwork(const NetworkSpec& spec, uint64_t seed) : impl_(st
       case LayerKind::kDropout:
         m.layers.push_back(std::make_unique<PassThrough<T>>(s, &m.dropout_rng));
         break;
+      case LayerKind::kBatchNorm: {
+        const size_t k = 2 * m.batch_norms.size();
+        auto layer = std::make_unique<BatchNorm<T>>(s, w, b, &m.state[k], &m.state[k + 1]);
+        m.batch_norms.push_back(layer.get());
+        m.layers.push_back(std::move(layer));
+        break;
+      }
+      case LayerKind::kAdd: {
+        const size_t from = static_cast<size_t>(s.residual + 1);  // acts index of the labelled output
+        m.residual_read[from] = true;
+        m.layers.push_back(std::make_unique<Add<T>>(s, &m.acts[from], &m.residual_grads[from]));
+        break;
+      }
     }
   }
-  m.acts.resize(spec.layers.size() + 1);
-  m.grads.resize(spec.layers.size() + 1);
 }
 
 template <class T>
@@ -464,6 +613,14 @@ std::vector<Parameter<T>>& BasicNetwork<T>::parameters() {
 template <class T>
 const std::vector<Parameter<T>>& BasicNetwork<T>::parameters() const {
   return impl_->params;
+}
+template <class T>
+std::vector<Parameter<T>>& BasicNetwork<T>::state() {
+  return impl_->state;
+}
+template <class T>
+const std::vector<Parameter<T>>& BasicNetwork<T>::state() const {
+  return impl_->state;
 }
 template <class T>
 void BasicNetwork<T>::set_input_gradient(bool enabled) {
@@ -500,8 +657,17 @@ std::span<const T> BasicNetwork<T>::forward(std::span<const T> input, int batch,
 // before its activation (the fused softmax + cross entropy) or, when it is past the last layer, after it.
 template <class T>
 void BasicNetwork<T>::Impl::backward_from(size_t last_pre_activation) {
+  for (size_t k = 0; k < residual_grads.size(); ++k) {
+    if (residual_read[k]) residual_grads[k].assign(acts[k].size(), T(0));
+  }
+  // Output k's gradient is complete once the adds after it, all processed before layer k - 1, sent theirs.
+  auto add_residual = [&](size_t k) {
+    if (!residual_read[k]) return;
+    for (size_t j = 0; j < grads[k].size(); ++j) grads[k][j] += residual_grads[k][j];
+  };
   for (size_t i = layers.size(); i-- > 0;) {
     const LayerSpec& s = spec.layers[i];
+    add_residual(i + 1);
     if (i != last_pre_activation) {
       activate_backward(s.activation, s.out.channels, acts[i + 1].data(), grads[i + 1].data(),
                         static_cast<int64_t>(grads[i + 1].size()));
@@ -512,7 +678,13 @@ void BasicNetwork<T>::Impl::backward_from(size_t last_pre_activation) {
       d_in = grads[i].data();
     }
     layers[i]->backward(acts[i].data(), grads[i + 1].data(), d_in, batch);
+    // Exactly zero rather than rounding noise (which Adam would scale up): the batch mean cancels the bias.
+    if (biases[i] && i + 1 < layers.size() && spec.layers[i + 1].kind == LayerKind::kBatchNorm &&
+        static_cast<const BatchNorm<T>*>(layers[i + 1].get())->trained_last()) {
+      std::fill(biases[i]->grad.begin(), biases[i]->grad.end(), T(0));
+    }
   }
+  if (input_gradient) add_residual(0);
 }
 
 template <class T>
@@ -553,6 +725,62 @@ T BasicNetwork<T>::backward_mse(std::span<const T> targets) {
   for (size_t i = 0; i < g.size(); ++i) g[i] = scale * (out[i] - targets[i]);
   m.backward_from(m.layers.size());
   return loss;
+}
+
+template <class T>
+void BasicNetwork<T>::merge_batch_statistics(std::span<BasicNetwork> replicas) {
+  Impl& m = *impl_;
+  for (const BasicNetwork& r : replicas) {
+    bool same = &r != this && r.impl_->batch_norms.size() == m.batch_norms.size();
+    for (size_t l = 0; same && l < m.batch_norms.size(); ++l) {
+      same = r.impl_->batch_norms[l]->channels() == m.batch_norms[l]->channels();
+    }
+    if (!same) throw std::invalid_argument("merge_batch_statistics: a replica's batchnorm layers differ");
+  }
+  for (size_t l = 0; l < m.batch_norms.size(); ++l) {
+    BatchNorm<T>& own = *m.batch_norms[l];
+    std::vector<BatchStats*> parts;
+    if (own.stats().count > 0) parts.push_back(&own.stats());
+    for (BasicNetwork& r : replicas) {
+      BatchStats& stats = r.impl_->batch_norms[l]->stats();
+      if (stats.count > 0) parts.push_back(&stats);
+    }
+    if (parts.empty()) continue;
+    const int c = own.channels();
+    BatchStats all;
+    if (parts.size() == 1) {
+      all = *parts[0];  // the update forward() made, bit for bit
+    } else {
+      // Combined mean and variance: the variance of the union is the mean of the parts' variances plus the
+      // variance of their means, each weighted by its count.
+      all.mean.assign(c, 0.0);
+      all.variance.assign(c, 0.0);
+      for (const BatchStats* p : parts) all.count += p->count;
+      const double total = static_cast<double>(all.count);
+      for (const BatchStats* p : parts) {
+        for (int i = 0; i < c; ++i) all.mean[i] += static_cast<double>(p->count) * p->mean[i] / total;
+      }
+      for (const BatchStats* p : parts) {
+        for (int i = 0; i < c; ++i) {
+          const double d = p->mean[i] - all.mean[i];
+          all.variance[i] += static_cast<double>(p->count) * (p->variance[i] + d * d) / total;
+        }
+      }
+    }
+    // From the moving values before this network's last training forward(), if it ran one.
+    const bool own_ran = own.stats().count > 0;
+    const std::vector<T> base_mean = own_ran ? own.previous_mean() : own.moving_mean().value;
+    const std::vector<T> base_variance = own_ran ? own.previous_variance() : own.moving_variance().value;
+    move_towards(base_mean, all.mean, &own.moving_mean().value);
+    move_towards(base_variance, all.variance, &own.moving_variance().value);
+    own.stats().count = 0;
+    for (BasicNetwork& r : replicas) {
+      BatchNorm<T>& other = *r.impl_->batch_norms[l];
+      other.stats().count = 0;
+      other.moving_mean().value = own.moving_mean().value;
+      other.moving_variance().value = own.moving_variance().value;
+    }
+  }
 }
 
 template <class T>

@@ -11,6 +11,13 @@
 // generator (random.h); dropout masks come from a second stream. BasicNetwork<double> runs the same code in
 // double precision for gradient checks.
 //
+// batchnorm follows Keras's BatchNormalization (epsilon 1e-3, momentum 0.99, gamma 1, beta 0, moving mean
+// 0 and variance 1 at first): in training it normalizes with the mean and (biased) variance over the
+// batch's samples and pixels per channel and moves the moving statistics towards them; at inference it
+// uses the moving statistics. Since the batch mean is subtracted, the bias of the layer before it gets an
+// exactly zero gradient in training. add sums the current output and the output of an earlier layer (or
+// the input); in backward the gradient flows into both.
+//
 // Misuse (wrong input or label count, a label out of range, cross entropy without a softmax output) throws
 // std::invalid_argument.
 #pragma once
@@ -34,6 +41,10 @@ struct Parameter {
   int layer = 0;        // index in NetworkSpec::layers
 };
 
+// Keras's BatchNormalization defaults.
+constexpr double kBatchNormEpsilon = 1e-3;
+constexpr double kBatchNormMomentum = 0.99;
+
 template <class T>
 class BasicNetwork {
  public:
@@ -45,9 +56,16 @@ class BasicNetwork {
   const NetworkSpec& spec() const;
   int64_t input_size() const { return spec().input.size(); }  // values per sample
   int64_t output_size() const { return spec().output().size(); }
-  // Weights then bias of each trainable layer, in layer order.
+  // In layer order: weights then bias of each conv2d, depthwise and dense layer, gamma then beta of each
+  // batchnorm ("batchnorm_1/gamma", "batchnorm_1/beta"). Use LayerSpec::trainable() of Parameter::layer to
+  // tell weight/bias pairs from gamma/beta.
   std::vector<Parameter<T>>& parameters();
   const std::vector<Parameter<T>>& parameters() const;
+  // State that is not trained (grad stays empty): each batchnorm's moving mean then moving variance, in
+  // layer order ("batchnorm_1/moving_mean", "batchnorm_1/moving_variance"). Training forward() passes
+  // update it; inference uses it.
+  std::vector<Parameter<T>>& state();
+  const std::vector<Parameter<T>>& state() const;
 
   // Runs `batch` samples (input_size() values each). `training` turns dropout on. The result (batch x
   // output_size() values) stays valid until the next forward().
@@ -64,6 +82,16 @@ class BasicNetwork {
   std::span<const T> input_gradient() const;
   // Restarts the dropout stream (gradient checks need the same mask in every forward pass).
   void reseed_dropout(uint64_t seed);
+
+  // Data-parallel training with replicas of this network (same spec), each running one training forward()
+  // on its part of a batch: each part normalizes with its own batch statistics, but the moving statistics
+  // should follow the whole batch. This replaces this network's last moving-average update by the one made
+  // with the mean and variance of all parts together (combined exactly from the parts' statistics,
+  // weighted by their value counts, summed in the order this network, then `replicas`), and copies the
+  // result into the replicas. Parts that ran no training forward() since the last merge are left out, so
+  // an empty shard is harmless. The result depends only on the parts, not on which thread ran them. Does
+  // nothing without batchnorm; throws std::invalid_argument when a replica's batchnorm layers differ.
+  void merge_batch_statistics(std::span<BasicNetwork> replicas);
 
  private:
   struct Impl;

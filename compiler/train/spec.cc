@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -70,6 +71,45 @@ std::optional<Activation> to_activation(const std::string& token) {
   if (token == "relu6") return Activation::kRelu6;
   if (token == "softmax") return Activation::kSoftmax;
   return std::nullopt;
+}
+
+// A layer's activation after its arguments: relu, relu6 or none (no softmax: it belongs to dense).
+void parse_activation(int line, const std::vector<std::string>& tokens, size_t index, LayerSpec* layer) {
+  if (index >= tokens.size()) return;
+  const auto act = to_activation(tokens[index]);
+  if (!act || *act == Activation::kSoftmax) {
+    fail(line, "unknown activation '" + tokens[index] + "' for " + layer_name(layer->kind) +
+                   " (expected relu, relu6, none)");
+  }
+  layer->activation = *act;
+  if (index + 1 < tokens.size()) {
+    fail(line, "unexpected '" + tokens[index + 1] + "' after " + layer_name(layer->kind));
+  }
+}
+
+// Removes a leading `NAME:` (or `NAME :`, `NAME:keyword`) from the tokens and returns NAME, or "".
+std::string take_label(int line, std::vector<std::string>* tokens) {
+  std::vector<std::string>& t = *tokens;
+  if (t.size() >= 2 && t[1].front() == ':' && t[0].find(':') == std::string::npos) {
+    t[0] += t[1];
+    t.erase(t.begin() + 1);
+  }
+  const size_t colon = t[0].find(':');
+  if (colon == std::string::npos) return "";
+  const std::string name = t[0].substr(0, colon);
+  const bool valid = !name.empty() && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                     std::all_of(name.begin(), name.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+                     });
+  if (!valid)
+    fail(line, "bad label '" + t[0] + "' (NAME: with letters, digits and _, not starting with a digit)");
+  if (colon + 1 < t[0].size()) {
+    t[0] = t[0].substr(colon + 1);
+  } else {
+    t.erase(t.begin());
+  }
+  if (t.empty()) fail(line, "label '" + name + "' needs a layer after it on the same line");
+  return name;
 }
 
 // Options of windowed layers: [stride S] [same|valid] and, for convolutions, [relu|relu6|none].
@@ -153,7 +193,9 @@ void infer_shape(LayerSpec* layer) {
     case LayerKind::kGlobalAvgPool: out = {1, 1, in.channels, true}; break;
     case LayerKind::kFlatten: out = {1, 1, static_cast<int>(in.size()), true}; break;
     case LayerKind::kDense: out = {1, 1, layer->units, true}; break;
-    case LayerKind::kDropout: out = in; break;
+    case LayerKind::kDropout:
+    case LayerKind::kBatchNorm:
+    case LayerKind::kAdd: out = in; break;
   }
   if (out.size() > kMaxLayerValues || layer->parameter_count() > kMaxLayerValues) {
     fail(line, name + " is too large: " + out.str() + " outputs, " +
@@ -162,7 +204,8 @@ void infer_shape(LayerSpec* layer) {
   }
 }
 
-LayerSpec parse_layer(int line, const std::vector<std::string>& tokens) {
+// `residual_label`: set to an add's NAME.
+LayerSpec parse_layer(int line, const std::vector<std::string>& tokens, std::string* residual_label) {
   const std::string& kw = tokens[0];
   LayerSpec layer;
   layer.line = line;
@@ -220,10 +263,18 @@ LayerSpec parse_layer(int line, const std::vector<std::string>& tokens) {
     }
     layer.rate = rate;
     no_arguments(2);
+  } else if (kw == "batchnorm") {
+    layer.kind = LayerKind::kBatchNorm;
+    parse_activation(line, tokens, 1, &layer);
+  } else if (kw == "add") {
+    layer.kind = LayerKind::kAdd;
+    if (tokens.size() < 2) fail(line, "add needs a label: add NAME [relu|relu6|none]");
+    *residual_label = tokens[1];
+    parse_activation(line, tokens, 2, &layer);
   } else {
     fail(line, "unknown layer '" + kw +
                    "' (expected input, conv2d, depthwise, maxpool, avgpool, globalavgpool, flatten, dense, "
-                   "dropout)");
+                   "dropout, batchnorm, add)");
   }
   return layer;
 }
@@ -253,6 +304,8 @@ const char* layer_name(LayerKind kind) {
     case LayerKind::kFlatten: return "flatten";
     case LayerKind::kDense: return "dense";
     case LayerKind::kDropout: return "dropout";
+    case LayerKind::kBatchNorm: return "batchnorm";
+    case LayerKind::kAdd: return "add";
   }
   return "?";
 }
@@ -281,6 +334,7 @@ std::vector<int32_t> LayerSpec::weight_shape() const {
 }
 
 int64_t LayerSpec::parameter_count() const {
+  if (kind == LayerKind::kBatchNorm) return 2 * int64_t{out.channels};  // gamma, beta
   if (!trainable()) return 0;
   int64_t weights = 1;
   for (int32_t d : weight_shape()) weights *= d;
@@ -323,18 +377,22 @@ std::string NetworkSpec::layer_label(size_t index) const {
 
 std::string NetworkSpec::summary() const {
   std::ostringstream s;
+  if (!input_label.empty()) s << input_label << ": ";
   s << "input " << input.str() << "\n";
   for (const LayerSpec& l : layers) {
+    if (!l.label.empty()) s << l.label << ": ";
     s << layer_name(l.kind);
+    if (l.kind == LayerKind::kAdd) s << " " << (l.residual < 0 ? input_label : layers[l.residual].label);
     if (l.kind == LayerKind::kConv2D || l.kind == LayerKind::kDense) s << " " << l.units;
     if (l.kernel_height > 0) {
       s << " " << l.kernel_height << "x" << l.kernel_width << " stride " << l.stride
         << (l.padding == PaddingType::kSame ? " same" : " valid");
     }
     if (l.kind == LayerKind::kDropout) s << " " << l.rate;
-    if (l.trainable()) s << " " << activation_name(l.activation);
+    const bool has_activation = l.trainable() || l.kind == LayerKind::kBatchNorm || l.kind == LayerKind::kAdd;
+    if (has_activation) s << " " << activation_name(l.activation);
     s << "  -> " << l.out.str();
-    if (l.trainable()) s << "  " << l.parameter_count() << " params";
+    if (l.parameter_count() > 0) s << "  " << l.parameter_count() << " params";
     s << "\n";
   }
   s << "total " << parameter_count() << " params\n";
@@ -346,18 +404,31 @@ NetworkSpec parse_spec(std::string_view text) {
   int input_line = 0;
   int softmax_line = 0;
   int line = 0;
+  struct Labelled {
+    int line;
+    int layer;  // -1: the input
+  };
+  std::map<std::string, Labelled> labels;
   size_t pos = 0;
   while (pos <= text.size()) {
     const size_t end = std::min(text.find('\n', pos), text.size());
     ++line;
-    const std::vector<std::string> tokens = tokenize(text.substr(pos, end - pos));
+    std::vector<std::string> tokens = tokenize(text.substr(pos, end - pos));
     pos = end + 1;
     if (tokens.empty()) continue;
+    const std::string label = take_label(line, &tokens);
+    if (!label.empty()) {
+      if (const auto it = labels.find(label); it != labels.end()) {
+        fail(line, "label '" + label + "' is already used on line " + std::to_string(it->second.line));
+      }
+    }
     if (tokens[0] == "input") {
       if (input_line)
         fail(line, "a second input line (the first is line " + std::to_string(input_line) + ")");
       spec.input = parse_input(line, tokens);
       input_line = line;
+      if (!label.empty()) labels[label] = {line, -1};
+      spec.input_label = label;
       continue;
     }
     if (!input_line)
@@ -366,9 +437,40 @@ NetworkSpec parse_spec(std::string_view text) {
       fail(line, "softmax (line " + std::to_string(softmax_line) + ") must be in the last layer, but '" +
                      tokens[0] + "' follows it");
     }
-    LayerSpec layer = parse_layer(line, tokens);
+    std::string residual_label;
+    LayerSpec layer = parse_layer(line, tokens, &residual_label);
+    layer.label = label;
     layer.in = spec.output();
+    if (layer.kind == LayerKind::kBatchNorm) {
+      const LayerSpec* before = spec.layers.empty() ? nullptr : &spec.layers.back();
+      if (!before || !before->trainable() || before->activation != Activation::kNone) {
+        fail(line,
+             "batchnorm must follow conv2d, depthwise or dense with no activation (" +
+                 (before ? "line " + std::to_string(before->line) + " is " + layer_name(before->kind) +
+                               (before->trainable() ? std::string(" ") + activation_name(before->activation)
+                                                    : std::string())
+                         : std::string("it follows the input")) +
+                 ")");
+      }
+      if (!before->label.empty()) {
+        fail(line, "batchnorm cannot follow a labelled line ('" + before->label + "' on line " +
+                       std::to_string(before->line) +
+                       "): export folds the two into one op; label the batchnorm line instead");
+      }
+    }
+    if (layer.kind == LayerKind::kAdd) {
+      const auto it = labels.find(residual_label);
+      if (it == labels.end()) fail(line, "add: no earlier line is labelled '" + residual_label + "'");
+      layer.residual = it->second.layer;
+      const FeatureShape& other = layer.residual < 0 ? spec.input : spec.layers[layer.residual].out;
+      if (!(other == layer.in)) {
+        fail(line, "add " + residual_label + ": its output (line " + std::to_string(it->second.line) +
+                       ") is " + other.str() + ", the current output " + layer.in.str() +
+                       " (they must have the same shape)");
+      }
+    }
     infer_shape(&layer);
+    if (!label.empty()) labels[label] = {line, static_cast<int>(spec.layers.size())};
     if (layer.activation == Activation::kSoftmax) softmax_line = line;
     spec.layers.push_back(layer);
   }

@@ -66,6 +66,57 @@ TEST(SpecTest, FlatInputsFlattenAndNonSquareKernels) {
   EXPECT_EQ(flat.output().size(), 640);
 }
 
+TEST(SpecTest, BatchNormAddAndLabels) {
+  const NetworkSpec spec = parse_spec(
+      "in: input 8x8x4\n"         // 1
+      "conv2d 4 3x3\n"            // 2
+      "batchnorm\n"               // 3
+      "add in relu\n"             // 4: the input
+      "b1 : Conv2D 4 1x1 relu\n"  // 5: labels may have a space before the colon; case does not matter
+      "depthwise 3x3\n"           // 6
+      "bn:batchnorm relu6\n"      // 7: or no space after it
+      "add B1\n"                  // 8
+      "add bn\n"                  // 9
+      "globalavgpool\n"           // 10
+      "d: dense 4\n"              // 11
+      "add d relu6 # twice d\n"   // 12: the line just before
+      "dense 3 softmax\n");
+  EXPECT_EQ(spec.input_label, "in");
+  ASSERT_EQ(spec.layers.size(), 12u);
+  const auto& l = spec.layers;
+  EXPECT_EQ(l[1].kind, LayerKind::kBatchNorm);
+  EXPECT_EQ(l[1].activation, Activation::kNone);
+  EXPECT_EQ(l[1].out.str(), "8x8x4");
+  EXPECT_EQ(l[1].parameter_count(), 8);  // gamma and beta; the moving statistics are not trained
+  EXPECT_TRUE(l[1].weight_shape().empty());
+  EXPECT_FALSE(l[1].trainable());
+  EXPECT_EQ(l[2].kind, LayerKind::kAdd);
+  EXPECT_EQ(l[2].residual, -1);
+  EXPECT_EQ(l[2].activation, Activation::kRelu);
+  EXPECT_EQ(l[2].parameter_count(), 0);
+  EXPECT_EQ(l[3].label, "b1");
+  EXPECT_EQ(l[5].label, "bn");
+  EXPECT_EQ(l[5].activation, Activation::kRelu6);
+  EXPECT_EQ(l[6].residual, 3);
+  EXPECT_EQ(l[7].residual, 5);
+  EXPECT_EQ(l[9].line, 11);
+  EXPECT_EQ(l[10].residual, 9);
+  EXPECT_EQ(l[10].out.str(), "4");
+  EXPECT_EQ(l[10].activation, Activation::kRelu6);
+  EXPECT_EQ(spec.layer_label(5), "batchnorm_2");
+  EXPECT_EQ(spec.layer_label(7), "add_3");
+  EXPECT_EQ(spec.output_activation(), Activation::kSoftmax);
+  EXPECT_EQ(spec.parameter_count(),
+            (36 * 4 + 4) + 8 + (4 * 4 + 4) + (9 * 4 + 4) + 8 + (4 * 4 + 4) + (4 * 3 + 3));
+  const std::string summary = spec.summary();
+  for (const char* line :
+       {"in: input 8x8x4\n", "batchnorm none  -> 8x8x4  8 params\n", "add in relu  -> 8x8x4\n",
+        "b1: conv2d 4 1x1 stride 1 same relu  -> 8x8x4  20 params\n",
+        "bn: batchnorm relu6  -> 8x8x4  8 params\n", "add b1 none  -> 8x8x4\n"}) {
+    EXPECT_NE(summary.find(line), std::string::npos) << line << "\n" << summary;
+  }
+}
+
 TEST(SpecTest, ErrorsNameTheLineAndTheProblem) {
   const std::pair<const char*, const char*> cases[] = {
       {"", "line 1: the spec has no input line"},
@@ -99,6 +150,44 @@ TEST(SpecTest, ErrorsNameTheLineAndTheProblem) {
       {"input 8x8x1\nmaxpool 2x3", "line 2: maxpool 2x3 needs an explicit stride"},
       {"input 64x64x64\nconv2d 65536 3x3", "line 2: conv2d is too large"},
       {"input 8x8x1\nconv2d 99999999999 3x3", "line 2: bad filter count '99999999999'"},
+      // batchnorm
+      {"input 8x8x1\nbatchnorm",
+       "line 2: batchnorm must follow conv2d, depthwise or dense with no activation (it follows the input)"},
+      {"input 8x8x1\nmaxpool 2x2\nbatchnorm",
+       "line 3: batchnorm must follow conv2d, depthwise or dense with no activation (line 2 is maxpool)"},
+      {"input 8x8x1\nconv2d 4 3x3 relu\nbatchnorm",
+       "line 3: batchnorm must follow conv2d, depthwise or dense with no activation (line 2 is conv2d relu)"},
+      {"input 8x8x1\nconv2d 4 3x3\ndropout 0.1\nbatchnorm",
+       "line 4: batchnorm must follow conv2d, depthwise or dense with no activation"},
+      {"input 8x8x1\nconv2d 4 3x3\nbatchnorm\nbatchnorm",
+       "line 4: batchnorm must follow conv2d, depthwise or dense with no activation"},
+      {"x: input 4\ndense 4\nadd x\nbatchnorm",
+       "line 4: batchnorm must follow conv2d, depthwise or dense with no activation (line 3 is add)"},
+      {"input 4\ndense 4\nbatchnorm softmax", "line 3: unknown activation 'softmax' for batchnorm"},
+      {"input 4\ndense 4\nbatchnorm 3", "line 3: unknown activation '3' for batchnorm"},
+      {"input 4\ndense 4\nbatchnorm relu relu", "line 3: unexpected 'relu' after batchnorm"},
+      {"input 8x8x1\nc: conv2d 4 3x3\nbatchnorm",
+       "line 3: batchnorm cannot follow a labelled line ('c' on line 2)"},
+      // labels and add
+      {"input 8x8x1\nadd", "line 2: add needs a label: add NAME [relu|relu6|none]"},
+      {"input 8x8x1\nconv2d 1 3x3\nadd x", "line 3: add: no earlier line is labelled 'x'"},
+      {"input 8x8x1\nx: add x", "line 2: add: no earlier line is labelled 'x'"},
+      {"input 8x8x1\nadd x\nx: conv2d 1 3x3", "line 2: add: no earlier line is labelled 'x'"},
+      {"x: input 8x8x1\nconv2d 2 3x3\nadd x",
+       "line 3: add x: its output (line 1) is 8x8x1, the current output 8x8x2 (they must have the same "
+       "shape)"},
+      {"x: input 8x8x1\nflatten\nadd x",
+       "line 3: add x: its output (line 1) is 8x8x1, the current output 64"},
+      {"input 8x8x1\nx: conv2d 2 3x3 stride 2\nconv2d 2 3x3 valid\n\nadd x relu",
+       "line 5: add x: its output (line 2) is 4x4x2, the current output 2x2x2"},
+      {"x: input 4\ndense 4\nadd x softmax", "line 3: unknown activation 'softmax' for add"},
+      {"x: input 4\ndense 4\nadd x relu relu", "line 3: unexpected 'relu' after add"},
+      {"x: input 4\nx: dense 4", "line 2: label 'x' is already used on line 1"},
+      {"input 4\n1x: dense 4", "line 2: bad label '1x:'"},
+      {"input 4\na-b: dense 4", "line 2: bad label 'a-b:'"},
+      {"input 4\n: dense 4", "line 2: bad label ':'"},
+      {"input 4\nx:", "line 2: label 'x' needs a layer after it"},
+      {"x: input 4\ndense 2 softmax\nadd x", "line 3: softmax (line 2) must be in the last layer"},
   };
   for (const auto& [text, message] : cases) {
     try {

@@ -143,6 +143,7 @@ std::vector<EpochResult> train(Network& network, const TrainingData& data, const
   };
 
   std::vector<EpochResult> results;
+  int64_t step = 0;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     order_rng.shuffle(order);
     double loss_sum = 0;
@@ -154,6 +155,8 @@ std::vector<EpochResult> train(Network& network, const TrainingData& data, const
         shards[k].count = (batch - done + kTrainShards - k - 1) / (kTrainShards - k);  // shard 0 never empty
         done += shards[k].count;
       }
+      if (options.before_step) options.before_step(step);
+      ++step;
       for (Network& replica : replicas) {
         for (size_t i = 0; i < replica.parameters().size(); ++i) {
           replica.parameters()[i].value = network.parameters()[i].value;
@@ -183,6 +186,7 @@ std::vector<EpochResult> train(Network& network, const TrainingData& data, const
       for (const std::exception_ptr& e : errors) {
         if (e) std::rethrow_exception(e);
       }
+      network.merge_batch_statistics(replicas);  // batch norm: moving statistics of the whole batch
       // The batch's mean gradient: each shard's mean weighted by its share, summed in shard order.
       for (size_t i = 0; i < network.parameters().size(); ++i) {
         std::vector<float>& g = network.parameters()[i].grad;

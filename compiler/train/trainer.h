@@ -38,6 +38,9 @@ struct TrainOptions {
   OptimizerOptions optimizer;
   uint64_t seed = 0;  // sample order (the network has its own seed for weights and dropout)
   int threads = 1;    // results do not depend on it
+  // Called before each batch with the optimizer steps taken so far in this call (0, 1, ...), before the
+  // batch's forward pass sees the parameters: pruning masks weights here (compiler/train/prune.h).
+  std::function<void(int64_t step)> before_step;
 };
 
 // How many parts a batch is split into (one per core of the 2-core machines we train on).
