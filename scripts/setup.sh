@@ -13,6 +13,7 @@ PACKAGES=(
   qemu-system-arm
   clang-format
   libeigen3-dev
+  dataset-fashion-mnist valgrind
 )
 
 missing=()

@@ -407,6 +407,7 @@ bool cholesky(std::vector<double>& a, size_t d) {
 // input column at a time, and each column's rounding error is spread over the columns not yet quantized in
 // proportion to how the calibration inputs correlate, which minimises the error of W x on those inputs rather
 // than of W alone. Scales stay those of plain rounding; only which integer each weight rounds to changes.
+// Zero weights stay zero.
 // Returns false (leaving `q` alone) when the input statistics are degenerate.
 bool compensated_rounding(const std::vector<float>& w, size_t rows, size_t d,
                           const std::vector<float>& scales, std::vector<double> gram, int64_t gram_rows,
@@ -449,7 +450,9 @@ bool compensated_rounding(const std::vector<float>& w, size_t rows, size_t d,
     const double scale = scales[r];
     for (size_t j = 0; j < d; ++j) row[j] = w[r * d + j];
     for (size_t j = 0; j < d; ++j) {
-      const double level = std::clamp(std::round(row[j] / scale), -127.0, 127.0);
+      // A weight that is exactly zero (pruned) stays zero, so the sparsity survives; its column's error
+      // (from earlier compensation) still flows on to the columns after it.
+      const double level = w[r * d + j] == 0.0f ? 0.0 : std::clamp(std::round(row[j] / scale), -127.0, 127.0);
       q[r * d + j] = static_cast<int8_t>(level);
       const double error = (row[j] - level * scale) / u(j, j);
       for (size_t k = j + 1; k < d; ++k) row[k] -= error * u(j, k);

@@ -218,6 +218,49 @@ TEST(QuantizerTest, ErrorCompensatedRoundingBeatsRoundToNearestOnCorrelatedInput
   EXPECT_GT(snr_with, snr_without + 6.0);
 }
 
+// Pruned weights (exact zeros) stay zero in every weight op, also where error-compensated rounding moves the
+// other weights of a FULLY_CONNECTED: the sparsity that makes our kernels faster survives quantization.
+TEST(QuantizerTest, ZeroWeightsStayZero) {
+  auto model = small_cnn();
+  Graph g = Graph::read(model);
+  std::mt19937 rng(3);
+  std::vector<std::vector<bool>> zero(g.tensors.size());
+  for (const GraphOp& op : g.ops) {
+    if (!op.is(BuiltinOp::kConv2D) && !op.is(BuiltinOp::kFullyConnected)) continue;
+    GraphTensor& w = g.tensors[op.inputs[1]];
+    std::vector<float> v = w.float_values();
+    zero[op.inputs[1]].resize(v.size());
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (rng() % 4 != 0) {
+        v[i] = 0;
+        zero[op.inputs[1]][i] = true;
+      }
+    }
+    w.set_values<float>(DataType::kFloat32, v);
+  }
+  model = g.write();
+  for (Mode mode : {Mode::kInt8, Mode::kInt16x8}) {
+    QuantizeOptions options;
+    options.mode = mode;
+    const Graph q = Graph::read(quantize_model(model, samples(1, 64, 128), options).model);
+    int checked = 0;
+    for (const GraphOp& op : q.ops) {
+      if (!op.is(BuiltinOp::kConv2D) && !op.is(BuiltinOp::kFullyConnected)) continue;
+      const std::vector<int8_t> v = q.tensors[op.inputs[1]].values<int8_t>();
+      const std::vector<bool>& z = zero.at(op.inputs[1]);
+      ASSERT_EQ(v.size(), z.size());
+      int64_t nonzero_kept = 0;
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (z[i]) EXPECT_EQ(v[i], 0) << i;
+        nonzero_kept += !z[i] && v[i] != 0;
+      }
+      EXPECT_GT(nonzero_kept, 0);
+      ++checked;
+    }
+    EXPECT_EQ(checked, 2);
+  }
+}
+
 TEST(QuantizerTest, BadInputIsRejectedWithTheReason) {
   const auto float_model = small_cnn();
   QuantizeOptions options;

@@ -39,5 +39,7 @@ Command add_size_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
 Command add_quantize_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
+Command add_train_command(CLI::App& app);
+Command add_prune_command(CLI::App& app);
 
 }  // namespace edgeinfer::cli

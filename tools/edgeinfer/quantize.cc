@@ -2,8 +2,6 @@
 //   [--samples N] [--method NAME] [--io int8|float] [--range LO,HI] [--eval PATH|lcg:SEED]... [--json]
 // Post-training quantization (compiler/quantize); the report gives sizes, per-tensor ranges and, with --eval,
 // the quantized model's error against the float model.
-#include <unistd.h>
-
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -18,6 +16,7 @@
 #include "tools/edgeinfer/compare_report.h"
 #include "tools/edgeinfer/escape.h"
 #include "tools/edgeinfer/output_file.h"
+#include "tools/edgeinfer/progress_bar.h"
 #include "tools/edgeinfer/samples.h"
 
 namespace edgeinfer::cli {
@@ -41,28 +40,6 @@ struct QuantizeOptions {
   std::vector<std::string> eval;
   bool no_bias_correction = false;
   bool json = false;
-};
-
-// A progress bar on stderr, only when stderr is a terminal.
-class ProgressBar {
- public:
-  explicit ProgressBar(const char* label) : label_(label), enabled_(isatty(STDERR_FILENO) == 1) {}
-  ~ProgressBar() {
-    if (shown_) std::fputc('\n', stderr);
-  }
-  void update(size_t done, size_t total) {
-    if (!enabled_ || total == 0) return;
-    const int width = 40, filled = static_cast<int>(width * done / total);
-    std::fprintf(stderr, "\r%s [%s%s] %zu/%zu", label_, std::string(filled, '#').c_str(),
-                 std::string(width - filled, '.').c_str(), done, total);
-    std::fflush(stderr);
-    shown_ = true;
-  }
-
- private:
-  const char* label_;
-  bool enabled_;
-  bool shown_ = false;
 };
 
 nlohmann::json range_json(const compiler::quantize::TensorRangeReport& r) {
