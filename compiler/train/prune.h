@@ -14,7 +14,7 @@
 //
 // Units are blocks of `block_size` consecutive weights along the innermost (input) dimension, scored by their
 // mean |w| (TF-MOT's block pruning with AVG pooling); the last block of a row may be shorter. These are the
-// blocks our int8 kernels skip (runtime block-sparsity index), so a pruned model runs faster. block_size 1
+// whole zero blocks, the unit a block-sparse int8 kernel skips. block_size 1
 // is TF-MOT's element-wise pruning.
 //
 // Structured (channel) pruning instead masks whole output channels (filters, units) of conv2d and dense

@@ -2,7 +2,7 @@
 //   [--end-step N] [--frequency 100] [--power 3] [--epochs N] [--structured channels] [--block B] ...
 // Magnitude pruning of a float model during fine-tuning (compiler/train/prune.h): TF-MOT's PolynomialDecay
 // schedule, masks kept through training and applied to the written model. By default weights are pruned in
-// blocks of 4 along the input dimension, which our int8 kernels skip once the model is quantized;
+// blocks of 4 along the input dimension (whole zero blocks, for block-sparse kernels);
 // --structured channels removes whole channels instead, and the written model is really narrower.
 #include "compiler/train/prune.h"
 
@@ -205,7 +205,7 @@ Command add_prune_command(CLI::App& app) {
                   "channels: prune whole output channels of conv2d/dense layers and remove them");
   cmd->add_option("--block", o->block,
                   "weights per pruning block along the input dimension (1: element-wise; 4 matches the "
-                  "blocks our int8 kernels skip)")
+                  "unit a block-sparse kernel skips)")
       ->capture_default_str();
   cmd->add_option("--min-weights", o->min_weights,
                   "weight tensors smaller than this stay dense; the others are pruned a little more so the "
