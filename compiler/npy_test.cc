@@ -1,7 +1,6 @@
 #include "compiler/npy.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -10,6 +9,8 @@
 #include <limits>
 #include <string>
 #include <vector>
+
+#include "tests/support/temp_dir.h"
 
 namespace edgeinfer::host {
 namespace {
@@ -36,22 +37,15 @@ std::optional<NpyArray> parse(const std::vector<uint8_t>& bytes, std::string* er
   return parse_npy(bytes.data(), bytes.size(), "x.npy", error);
 }
 
-class NpyDirTest : public ::testing::Test {
+class NpyDirTest : public edgeinfer::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("edgeinfer_npy_test_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  // Hides TempDirTest::write: every file here is an array.
   std::string write(const std::string& name, const NpyArray& array) {
     const std::string path = (dir_ / name).string();
     std::string error;
     EXPECT_TRUE(write_npy(path, array, &error)) << error;
     return path;
   }
-  fs::path dir_;
 };
 
 TEST(NpyTest, ReadsWhatNumpySaveWrites) {

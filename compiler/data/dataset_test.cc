@@ -1,8 +1,6 @@
 #include "compiler/data/dataset.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include <cmath>
 #include <cstdio>
@@ -11,36 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
+
 namespace edgeinfer::compiler::data {
 namespace {
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<uint8_t>;
 
-// An IDX file of unsigned bytes: 00 00 08 NDIMS, big-endian dimensions, then the values.
-Bytes idx_bytes(const std::vector<uint32_t>& shape, const Bytes& values) {
-  Bytes bytes = {0, 0, 0x08, static_cast<uint8_t>(shape.size())};
-  for (uint32_t dim : shape)
-    for (int shift : {24, 16, 8, 0}) bytes.push_back(static_cast<uint8_t>(dim >> shift));
-  bytes.insert(bytes.end(), values.begin(), values.end());
-  return bytes;
-}
-
-// gzip format in memory (zlib with the gzip wrapper).
-Bytes gzip(const Bytes& plain) {
-  z_stream stream{};
-  EXPECT_EQ(deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
-            Z_OK);
-  Bytes out(deflateBound(&stream, plain.size()) + 32);
-  stream.next_in = const_cast<Bytef*>(plain.data());
-  stream.avail_in = static_cast<uInt>(plain.size());
-  stream.next_out = out.data();
-  stream.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&stream, Z_FINISH), Z_STREAM_END);
-  out.resize(stream.total_out);
-  deflateEnd(&stream);
-  return out;
-}
+using edgeinfer::testing::gzip_bytes;
+using edgeinfer::testing::idx_bytes;
 
 // A .npy of integers: `descr` such as '<i8' and the little-endian bytes of the values.
 Bytes npy_int_bytes(const std::string& descr, const std::string& shape, const Bytes& data) {
@@ -77,27 +55,8 @@ void expect_error(const std::string& error, const std::string& file, const std::
   EXPECT_EQ(error.find('\n'), std::string::npos) << error;
 }
 
-class DatasetTest : public ::testing::Test {
+class DatasetTest : public edgeinfer::testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("edgeinfer_dataset_test_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const Bytes& bytes) {
-    fs::create_directories((dir_ / name).parent_path());
-    std::FILE* f = std::fopen(path(name).c_str(), "wb");
-    std::fwrite(bytes.data(), 1, bytes.size(), f);
-    std::fclose(f);
-    return path(name);
-  }
-  std::string write(const std::string& name, const std::string& text) {
-    return write(name, Bytes(text.begin(), text.end()));
-  }
   std::string write_npy(const std::string& name, std::vector<int64_t> shape, std::vector<float> values) {
     fs::create_directories((dir_ / name).parent_path());
     std::string error;
@@ -109,12 +68,10 @@ class DatasetTest : public ::testing::Test {
   std::string write_idx_dir(const std::string& dir) {
     write(dir + "/train-images-idx3-ubyte", idx_bytes({3, 2, 2}, {0, 255, 51, 102, 1, 2, 3, 4, 9, 8, 7, 6}));
     write(dir + "/train-labels-idx1-ubyte", idx_bytes({3}, {2, 0, 1}));
-    write(dir + "/t10k-images-idx3-ubyte.gz", gzip(idx_bytes({2, 2, 2}, {255, 0, 0, 0, 0, 0, 0, 255})));
-    write(dir + "/t10k-labels-idx1-ubyte.gz", gzip(idx_bytes({2}, {1, 1})));
+    write(dir + "/t10k-images-idx3-ubyte.gz", gzip_bytes(idx_bytes({2, 2, 2}, {255, 0, 0, 0, 0, 0, 0, 255})));
+    write(dir + "/t10k-labels-idx1-ubyte.gz", gzip_bytes(idx_bytes({2}, {1, 1})));
     return path(dir);
   }
-
-  fs::path dir_;
 };
 
 TEST_F(DatasetTest, IdxDirectoryPlainAndGzippedGivesPixelsOver255AndLabels) {
@@ -160,8 +117,8 @@ TEST_F(DatasetTest, IdxDirectoryPlainAndGzippedGivesPixelsOver255AndLabels) {
 
 TEST_F(DatasetTest, IdxConcatenatedGzipMembersReadAsOne) {
   const Bytes whole = idx_bytes({2, 3}, {1, 2, 3, 4, 5, 6});
-  Bytes two = gzip(Bytes(whole.begin(), whole.begin() + 7));
-  const Bytes rest = gzip(Bytes(whole.begin() + 7, whole.end()));
+  Bytes two = gzip_bytes(Bytes(whole.begin(), whole.begin() + 7));
+  const Bytes rest = gzip_bytes(Bytes(whole.begin() + 7, whole.end()));
   two.insert(two.end(), rest.begin(), rest.end());
   std::string error;
   const auto array = parse_idx(two.data(), two.size(), "x.gz", &error);
@@ -172,10 +129,17 @@ TEST_F(DatasetTest, IdxConcatenatedGzipMembersReadAsOne) {
 
 TEST_F(DatasetTest, MalformedIdxGivesOneLineErrorsNamingTheFile) {
   const Bytes good = idx_bytes({2, 2}, {1, 2, 3, 4});
-  const Bytes gz = gzip(good);
-  Bytes bad_crc = gz, bad_block = gz;
-  bad_crc[gz.size() - 8] ^= 0xFF;  // the trailer's CRC-32
-  bad_block[10] = 0xFF;            // the first deflate block after the 10-byte header: type 3, invalid
+  const Bytes gz = gzip_bytes(good);
+  ASSERT_GT(gz.size(), 18u);  // the 10-byte header, data, the 8-byte trailer
+  // Copies with one byte changed (built byte by byte: GCC 12 warns of a bogus overflow on a copy's [10]).
+  auto changed = [&](size_t at, uint8_t value) {
+    Bytes copy;
+    for (size_t i = 0; i < gz.size(); ++i) copy.push_back(i == at ? value : gz[i]);
+    return copy;
+  };
+  const Bytes bad_crc = changed(gz.size() - 8, gz[gz.size() - 8] ^ 0xFF);  // the trailer's CRC-32
+  const Bytes bad_block =
+      changed(10, 0xFF);  // the first deflate block after the 10-byte header: type 3, invalid
   Bytes garbage = gz;
   garbage.push_back('x');
   struct Case {
@@ -191,7 +155,7 @@ TEST_F(DatasetTest, MalformedIdxGivesOneLineErrorsNamingTheFile) {
       {{0, 0, 0x08, 200}, "IDX file with 200 dimensions"},
       {{0, 0, 0x08, 2, 0, 0, 0, 2, 0, 0}, "truncated: the file ends inside the 2 dimensions"},
       {Bytes(good.begin(), good.end() - 1), "truncated: shape [2,2] needs 4 bytes of data, the file has 3"},
-      {gzip(Bytes(good.begin(), good.end() - 1)),
+      {gzip_bytes(Bytes(good.begin(), good.end() - 1)),
        "truncated: shape [2,2] needs 4 bytes of data, the file has 3"},
       {idx_bytes({2, 2}, {1, 2, 3, 4, 5}), "more data than shape [2,2] holds (4 bytes)"},
       {idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, {}),
@@ -361,7 +325,7 @@ TEST_F(DatasetTest, CsvWithOrWithoutHeaderPlainOrGzipped) {
   EXPECT_EQ(set->samples.values, (std::vector<float>{0.5f, -1, 20, 1, 2, 3, 0, 0, 0}));
   EXPECT_EQ(set->labels, (std::vector<int32_t>{3, 0, 1}));
 
-  const std::string gz = write("d.csv.gz", gzip(Bytes(text.begin() + 13, text.end())));  // no header
+  const std::string gz = write("d.csv.gz", gzip_bytes(Bytes(text.begin() + 13, text.end())));  // no header
   auto zipped = load_dataset(gz, {.limit = 1}, &error);
   ASSERT_TRUE(zipped) << error;
   EXPECT_EQ(zipped->samples.values, (std::vector<float>{0.5f, -1, 20}));

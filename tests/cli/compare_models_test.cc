@@ -16,6 +16,7 @@
 #include "compiler/model_builder.h"
 #include "compiler/npy.h"
 #include "tests/support/shared_data.h"
+#include "tests/support/temp_dir.h"
 
 namespace edgeinfer {
 namespace {
@@ -27,16 +28,12 @@ std::string cli() {
   return testing::edgeinfer_cli().string();
 }
 
-class CompareModelsCliTest : public ::testing::Test {
+class CompareModelsCliTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("edgeinfer_compare_models_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    TempDirTest::SetUp();
     model_ = write_model("fc.tflite", fc_model(4, 3));
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // float [1,inputs] -> FULLY_CONNECTED -> float [1,outputs]
   static std::vector<uint8_t> fc_model(int inputs, int outputs) {
@@ -53,16 +50,11 @@ class CompareModelsCliTest : public ::testing::Test {
     return b.finish();
   }
   std::string write_model(const std::string& name, const std::vector<uint8_t>& bytes) {
-    return write_bytes(name, bytes.data(), bytes.size());
+    return write(name, bytes);
   }
   std::string write_floats(const std::string& name, const std::vector<float>& values) {
-    return write_bytes(name, values.data(), values.size() * sizeof(float));
-  }
-  std::string write_bytes(const std::string& name, const void* data, size_t size) {
-    const fs::path path = dir_ / name;
-    std::ofstream(path, std::ios::binary)
-        .write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
-    return path.string();
+    const auto* bytes = reinterpret_cast<const uint8_t*>(values.data());
+    return write(name, std::vector<uint8_t>(bytes, bytes + values.size() * sizeof(float)));
   }
   std::string write_npy(const std::string& name, const host::NpyArray& array) {
     const std::string path = (dir_ / name).string();
@@ -79,7 +71,6 @@ class CompareModelsCliTest : public ::testing::Test {
     return json;
   }
 
-  fs::path dir_;
   std::string model_;
 };
 
@@ -152,7 +143,7 @@ TEST_F(CompareModelsCliTest, ErrorsAreOneLineAndExitOne) {
   const std::string f8_header = "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 4), }\n";
   const std::string f8_bytes = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(f8_header.size()) +
                                '\0' + f8_header + std::string(32, '\0');
-  const std::string f8 = write_bytes("f8.npy", f8_bytes.data(), f8_bytes.size());
+  const std::string f8 = write("f8.npy", f8_bytes);
   const std::string npy_nan =
       write_npy("nan.npy", {{2, 4}, {1, 2, 3, 4, 5, 6, -std::numeric_limits<float>::infinity(), 8}});
   const std::string npy_shape = write_npy("shape.npy", {{2, 2, 2}, std::vector<float>(8)});

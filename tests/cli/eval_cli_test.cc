@@ -2,8 +2,6 @@
 // (computed by hand), reconstruction MSE of an autoencoder-shaped model, integer inputs, and bad input: one
 // line, exit 1. Also quantize --calibration with an IDX directory, and Debian's Fashion-MNIST when installed.
 #include <gtest/gtest.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -17,12 +15,14 @@
 #include "compiler/model_builder.h"
 #include "compiler/npy.h"
 #include "tests/support/shared_data.h"
+#include "tests/support/temp_dir.h"
 
 namespace edgeinfer {
 namespace {
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<uint8_t>;
+using testing::idx_bytes;
 using testing::run_command;
 
 // 2x2 images whose brightest pixel is known, with labels that make 4 of 7 right.
@@ -40,46 +40,18 @@ const Bytes kLabels = {0, 1, 3, 3, 2, 2, 1};
 // confusion[true][predicted]
 const std::vector<std::vector<int64_t>> kConfusion = {{1, 0, 0, 0}, {1, 1, 0, 0}, {1, 0, 1, 0}, {0, 0, 1, 1}};
 
-Bytes idx_bytes(const std::vector<uint32_t>& shape, const Bytes& values) {
-  Bytes bytes = {0, 0, 0x08, static_cast<uint8_t>(shape.size())};
-  for (uint32_t dim : shape)
-    for (int shift : {24, 16, 8, 0}) bytes.push_back(static_cast<uint8_t>(dim >> shift));
-  bytes.insert(bytes.end(), values.begin(), values.end());
-  return bytes;
-}
-
-class EvalCliTest : public ::testing::Test {
+class EvalCliTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("edgeinfer_eval_cli_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    TempDirTest::SetUp();
     // The test split gzipped, the train split plain (the same images).
     write_gz("idx/t10k-images-idx3-ubyte.gz", idx_bytes({7, 2, 2}, kPixels));
     write_gz("idx/t10k-labels-idx1-ubyte.gz", idx_bytes({7}, kLabels));
     write("idx/train-images-idx3-ubyte", idx_bytes({7, 2, 2}, kPixels));
     write("idx/train-labels-idx1-ubyte", idx_bytes({7}, kLabels));
   }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const Bytes& bytes) {
-    fs::create_directories((dir_ / name).parent_path());
-    std::FILE* f = std::fopen(path(name).c_str(), "wb");
-    std::fwrite(bytes.data(), 1, bytes.size(), f);
-    std::fclose(f);
-    return path(name);
-  }
-  std::string write(const std::string& name, const std::string& text) {
-    return write(name, Bytes(text.begin(), text.end()));
-  }
   std::string write_gz(const std::string& name, const Bytes& bytes) {
-    fs::create_directories((dir_ / name).parent_path());
-    gzFile f = gzopen(path(name).c_str(), "wb");
-    gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
-    gzclose(f);
-    return path(name);
+    return write(name, testing::gzip_bytes(bytes));
   }
 
   // [1,2,2,1] -> FULLY_CONNECTED with the identity -> [1,4]: the scores are the pixels, so the prediction is
@@ -145,8 +117,6 @@ class EvalCliTest : public ::testing::Test {
         << "expected '" << text << "' in: " << result.output;
     EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1) << result.output;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(EvalCliTest, ClassifierOnIdxGivesAccuracyAndConfusionMatrix) {

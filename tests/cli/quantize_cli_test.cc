@@ -1,7 +1,6 @@
 // `edgeinfer quantize`: modes, calibration data forms (.npy file, directory, lcg:SEED), the report (text and
 // JSON), and bad input: a one-line error, exit 1 and no output file.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -13,6 +12,7 @@
 #include "compiler/model_builder.h"
 #include "compiler/npy.h"
 #include "tests/support/shared_data.h"
+#include "tests/support/temp_dir.h"
 
 namespace edgeinfer {
 namespace {
@@ -20,16 +20,12 @@ namespace {
 namespace fs = std::filesystem;
 using testing::run_command;
 
-class QuantizeCliTest : public ::testing::Test {
+class QuantizeCliTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("edgeinfer_quantize_cli_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    TempDirTest::SetUp();
     model_ = write_model("float.tflite", float_model());
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   // float [1,16] -> FULLY_CONNECTED (RELU) 16->8 -> FULLY_CONNECTED 8->4 -> SOFTMAX
   static std::vector<uint8_t> float_model() {
@@ -59,12 +55,8 @@ class QuantizeCliTest : public ::testing::Test {
     b.set_outputs({out});
     return b.finish();
   }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
   std::string write_model(const std::string& name, const std::vector<uint8_t>& bytes) {
-    std::FILE* f = std::fopen(path(name).c_str(), "wb");
-    std::fwrite(bytes.data(), 1, bytes.size(), f);
-    std::fclose(f);
-    return path(name);
+    return write(name, bytes);
   }
   // A .npy of `samples` x `shape` uniform values in [-1, 1).
   std::string write_npy(const std::string& name, std::vector<int64_t> shape, uint32_t seed) {
@@ -93,7 +85,6 @@ class QuantizeCliTest : public ::testing::Test {
       EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << "left " << entry.path();
   }
 
-  fs::path dir_;
   std::string model_;
 };
 

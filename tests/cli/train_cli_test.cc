@@ -4,7 +4,6 @@
 // a short train -> quantize -> prune -> quantize pipeline with accuracy bounds (the full one is
 // bench/fashion_mnist_pipeline.sh).
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -20,6 +19,7 @@
 #include "compiler/graph/graph.h"
 #include "compiler/npy.h"
 #include "tests/support/shared_data.h"
+#include "tests/support/temp_dir.h"
 
 namespace edgeinfer {
 namespace {
@@ -56,23 +56,13 @@ constexpr const char* kSpec =
     "# squares\ninput 8x8x1\nconv2d 8 3x3 relu\nmaxpool 2x2\nconv2d 8 3x3 relu   # 4x4x8\nflatten\n"
     "dropout 0.1\ndense 16 relu\ndense 3 softmax\n";
 
-class TrainCliTest : public ::testing::Test {
+class TrainCliTest : public testing::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("edgeinfer_train_cli_" + std::to_string(getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    TempDirTest::SetUp();
     write("net.spec", kSpec);
     write_csv("train.csv", squares(1, 600, 3));
     write_csv("test.csv", squares(2, 300, 3));
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  std::string write(const std::string& name, const std::string& text) {
-    std::ofstream(path(name), std::ios::binary) << text;
-    return path(name);
   }
   void write_csv(const std::string& name, const Images& d) {
     std::string text = "label,pixels...\n";
@@ -83,10 +73,6 @@ class TrainCliTest : public ::testing::Test {
     }
     write(name, text);
   }
-  Bytes read(const std::string& name) const {
-    std::ifstream in(path(name), std::ios::binary);
-    return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  }
   testing::CommandResult cli(const std::string& args) const {
     return run_command(testing::edgeinfer_cli().string() + " " + args + " 2>&1");
   }
@@ -95,8 +81,6 @@ class TrainCliTest : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.output;
     return nlohmann::json::parse(r.output, nullptr, /*allow_exceptions=*/false);
   }
-
-  fs::path dir_;
 };
 
 TEST_F(TrainCliTest, LearnsAClassifierFromCsvAndTheSameSeedGivesTheSameBytes) {
@@ -173,7 +157,8 @@ TEST_F(TrainCliTest, PruneReachesTheSparsityInBlocksOrRemovesChannels) {
            path("float.tflite"));
   const nlohmann::json p =
       cli_json("prune " + path("float.tflite") + " --data " + path("train.csv") +
-               " --final-sparsity 0.75 --epochs 3 --frequency 10 --lr 0.002 --min-weights 0 -o " + path("pruned.tflite"));
+               " --final-sparsity 0.75 --epochs 3 --frequency 10 --lr 0.002 --min-weights 0 -o " +
+               path("pruned.tflite"));
   EXPECT_EQ(p["granularity"], "blocks");
   // 600 samples in batches of 32: 19 steps per epoch; the final sparsity at step 30 (the last multiple of 10
   // before the last epoch's first step, 38).
