@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "edgeinfer/block_sparsity.h"
 #include "edgeinfer/schema/tflite_generated.h"
 
 namespace edgeinfer {
@@ -34,6 +35,7 @@ void* Interpreter::bump_allocate(size_t bytes) {
 Status Interpreter::allocate() {
   allocated_ = false;
   persistent_used_ = persistent_shortfall_ = planned_bytes_ = used_bytes_ = required_bytes_ = 0;
+  block_sparse_ops_ = block_sparsity_ignored_ops_ = 0;
   tensors_ = nullptr;
   ops_ = nullptr;
   if (!model_.is_valid())
@@ -373,6 +375,26 @@ Status KernelContext::request_scratch(size_t bytes, int* index) {
   record.scratch_bytes[record.num_scratch] = static_cast<uint32_t>(bytes);
   *index = record.num_scratch++;
   return Status::ok();
+}
+
+const uint8_t* KernelContext::block_sparsity(int i) {
+  if (interpreter_->preparing_op_ != op_index_ || !has_input(i)) return nullptr;
+  const Tensor weights = input(i);
+  if (!weights.is_constant || weights.type != DataType::kInt8) return nullptr;
+  const uint8_t* index = nullptr;
+  size_t size = 0;
+  if (!interpreter_->model_.metadata(kBlockSparsityMetadataName, &index, &size)) return nullptr;
+  BlockSparsityEntry entry;
+  bool found = false;
+  const Status status = find_block_sparsity_entry(index, size, weights.index, &entry, &found);
+  if (status.is_ok() && !found) return nullptr;
+  // A malformed or stale index (e.g. tensors renumbered after it was written) only costs speed: ignore it.
+  if (!status.is_ok() || !check_block_sparsity_entry(entry, weights).is_ok()) {
+    ++interpreter_->block_sparsity_ignored_ops_;
+    return nullptr;
+  }
+  ++interpreter_->block_sparse_ops_;
+  return entry.bitmap;
 }
 
 void KernelContext::set_op_data(void* data) {

@@ -236,9 +236,12 @@ Status Model::verify_op(int index) {
 }
 
 const uint8_t* Model::constant_data(int tensor_index, size_t* bytes) const {
+  return buffer_data(subgraph_->tensors()->Get(tensor_index)->buffer(), bytes);
+}
+
+const uint8_t* Model::buffer_data(uint32_t buffer_index, size_t* bytes) const {
   *bytes = 0;
-  const tflite::Tensor* tensor = subgraph_->tensors()->Get(tensor_index);
-  const tflite::Buffer* buffer = model_->buffers()->Get(tensor->buffer());
+  const tflite::Buffer* buffer = model_->buffers()->Get(buffer_index);
   if (buffer == nullptr) return nullptr;
   if (buffer->offset() > 1) {
     // Large-model layout: data stored after the flatbuffer, addressed from the start of the file.
@@ -255,6 +258,27 @@ const uint8_t* Model::constant_data(int tensor_index, size_t* bytes) const {
   if (buffer->data() == nullptr || buffer->data()->size() == 0) return nullptr;
   *bytes = buffer->data()->size();
   return buffer->data()->data();
+}
+
+bool Model::metadata(const char* name, const uint8_t** data, size_t* size) const {
+  *data = nullptr;
+  *size = 0;
+  const auto* entries = model_->metadata();
+  if (entries == nullptr) return false;
+  for (uint32_t i = 0; i < entries->size(); ++i) {
+    const tflite::Metadata* entry = entries->Get(i);
+    if (entry == nullptr || entry->name() == nullptr || std::strcmp(entry->name()->c_str(), name) != 0)
+      continue;
+    // The loader does not check metadata (the runtime needs none of it): check the buffer here.
+    if (entry->buffer() >= model_->buffers()->size()) return false;
+    size_t bytes = 0;
+    const uint8_t* buffer = buffer_data(entry->buffer(), &bytes);
+    if (buffer == nullptr) return false;
+    *data = buffer;
+    *size = bytes;
+    return true;
+  }
+  return false;
 }
 
 int Model::num_tensors() const {

@@ -11,6 +11,7 @@
 #include "compiler/graph/graph.h"
 #include "compiler/graph/passes.h"
 #include "compiler/host_runner.h"
+#include "compiler/quantize/sparsity_index.h"
 #include "edgeinfer/kernels.h"
 #include "kernels/common/float16.h"
 
@@ -792,6 +793,8 @@ QuantizeResult quantize_model(std::span<const uint8_t> float_model, const Sample
     case Mode::kDynamic: quantize_dynamic(g); break;
     case Mode::kFloat16: quantize_float16(g); break;
   }
+  // Block-pruned weights run sparse in our kernels (a metadata entry; TFLM ignores it).
+  if (options.mode == Mode::kInt8 || options.mode == Mode::kInt16x8) add_block_sparsity_index(g);
   result.model = g.write();
   // The result must load in our runtime (the same checks TFLM-style loaders make).
   host::LoadedModel check;

@@ -14,8 +14,8 @@
 //
 // Units are blocks of `block_size` consecutive weights along the innermost (input) dimension, scored by their
 // mean |w| (TF-MOT's block pruning with AVG pooling); the last block of a row may be shorter. These are the
-// whole zero blocks, the unit a block-sparse int8 kernel skips. block_size 1
-// is TF-MOT's element-wise pruning.
+// whole zero blocks, the unit the block-sparse int8 kernels skip (edgeinfer/block_sparsity.h): the default
+// block is theirs. block_size 1 is TF-MOT's element-wise pruning.
 //
 // Structured (channel) pruning instead masks whole output channels (filters, units) of conv2d and dense
 // layers other than the output layer, scored by their weights' L2 norm; the bias and everything downstream
@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "compiler/train/layers.h"
+#include "edgeinfer/block_sparsity.h"
 
 namespace edgeinfer::compiler::train {
 
@@ -51,7 +52,7 @@ enum class PruneGranularity { kBlocks, kChannels };
 struct PruneOptions {
   PolynomialDecay schedule;
   PruneGranularity granularity = PruneGranularity::kBlocks;
-  int block_size = 4;  // kBlocks: weights per unit (1: element-wise)
+  int block_size = kSparseBlock;  // kBlocks: weights per unit (1: element-wise)
   // kBlocks: weight tensors smaller than this stay dense (a first conv's few filters, a small output layer:
   // pruning them saves almost nothing and costs the most accuracy); the others are pruned a little more so
   // that the schedule's sparsity is that of all weights together.

@@ -60,6 +60,12 @@ class Interpreter {
   size_t planned_bytes() const { return planned_bytes_; }
   size_t persistent_bytes() const { return persistent_used_; }
 
+  // After allocate(): ops whose prepare() took a block-sparsity index for their weights (their kernels skip
+  // zero blocks), and ops that found one but ignored it because it did not check out (malformed, stale or
+  // another block size; they run dense).
+  int block_sparse_ops() const { return block_sparse_ops_; }
+  int block_sparsity_ignored_ops() const { return block_sparsity_ignored_ops_; }
+
   int num_inputs() const { return model_.num_inputs(); }
   int num_outputs() const { return model_.num_outputs(); }
   // Valid after allocate().
@@ -116,6 +122,8 @@ class Interpreter {
   OpRecord* ops_ = nullptr;
   int preparing_op_ = -1;
   bool allocated_ = false;
+  int block_sparse_ops_ = 0;
+  int block_sparsity_ignored_ops_ = 0;
   OpObserver* observer_ = nullptr;
 };
 

@@ -57,6 +57,12 @@ class KernelContext {
   // with tensors not live at this op. `index` identifies it in eval().
   Status request_scratch(size_t bytes, int* index);
 
+  // prepare() only. The block-sparsity bitmap (edgeinfer/block_sparsity.h) of input `i`, a constant int8
+  // tensor: rows x block_sparsity_row_bytes(blocks per row) bytes in place in the model, checked against the
+  // tensor's values. Null when the model has no index for it, or one that does not check out (ignored: the
+  // op runs dense, with the same result; Interpreter::block_sparsity_ignored_ops() counts these).
+  const uint8_t* block_sparsity(int i);
+
   // The op data prepare() stored (usually from allocate_persistent).
   void set_op_data(void* data);
   void* op_data() const;

@@ -60,11 +60,18 @@ class Model {
   // biases 4 bytes off); the interpreter gives kernels an aligned copy.
   bool tensor_is_misaligned_constant(int tensor_index) const;
 
+  // The bytes of the first metadata entry called `name`, in place in the model's bytes; false when there is
+  // none, or its buffer is out of range, outside the model or empty (metadata is optional: TFLM ignores it).
+  bool metadata(const char* name, const uint8_t** data, size_t* size) const;
+
  private:
   Status verify_semantics();
   Status verify_tensor(int index);
   Status verify_op(int index);
   const uint8_t* constant_data(int tensor_index, size_t* bytes) const;
+  // The data of buffer `buffer_index` (< buffers()->size()); null when empty, and then *bytes is SIZE_MAX
+  // when the buffer lies outside the model's bytes.
+  const uint8_t* buffer_data(uint32_t buffer_index, size_t* bytes) const;
 
   const uint8_t* bytes_ = nullptr;
   size_t size_ = 0;

@@ -1,7 +1,10 @@
 #include "kernels/reference/conv_2d.h"
 
+#include <cstddef>
+
 #include "edgeinfer/kernels.h"
 #include "edgeinfer/schema/tflite_generated.h"
+#include "kernels/common/block_sparse.h"
 
 namespace edgeinfer {
 namespace reference {
@@ -11,10 +14,11 @@ namespace {
 // channel) and writes what it returns to the next output element. `acc` is the sum over the receptive field
 // of filter * (input + input_offset), in TensorFlow Lite's order (filter rows, columns, then the group's
 // input channels; padded positions are skipped), accumulated in `Acc`: uint32_t gives TFLite's wrapping int32
-// sum without undefined behaviour, int64_t its 16x8 int64 sum. Each product fits in int32.
+// sum without undefined behaviour, int64_t its 16x8 int64 sum. Each product fits in int32. Not inlined into
+// the callers that also hold the sparse loops, so that it compiles as it did before them.
 template <typename Acc, typename In, typename Out, typename Store>
-void conv_integer(const ConvParams& params, const In* input, const int8_t* filter, int32_t input_offset,
-                  Out* output, Store store) {
+[[gnu::noinline]] void conv_integer(const ConvParams& params, const In* input, const int8_t* filter,
+                                    int32_t input_offset, Out* output, Store store) {
   // A local copy: stores through `output` (int8_t may alias anything) cannot change it, so its fields stay
   // in registers instead of being reloaded for every output.
   const ConvParams p = params;
@@ -51,6 +55,152 @@ void conv_integer(const ConvParams& params, const In* input, const int8_t* filte
         }
       }
     }
+  }
+}
+
+// A non-zero filter block of one output channel, listed once per channel so that the loop over the outputs
+// does no bitmap work: its values, its tap, and where its input values start relative to the receptive
+// field's first value.
+struct NonZeroBlock {
+  int32_t input;
+  int8_t filter[kSparseBlock];
+  uint8_t fy, fx;
+};
+static_assert(kSparseBlock == 4, "the loops below multiply 4 values per block");
+// Blocks one channel may list (a stack array of 768 bytes); a channel with more, or a filter whose input
+// channels are not a multiple of the block, goes through the bitmap tap by tap.
+constexpr int kMaxListedBlocks = 64;
+
+// conv_integer() over the non-zero blocks of a block-sparsity bitmap (`block_bitmap`: a row per output
+// channel, a run of filter_input_depth values per filter position) only: the skipped products are 0, and the
+// wrapping sum does not depend on the order, so the outputs are conv_integer()'s. Output channel by output
+// channel: its non-zero blocks are listed once, then every output of the channel sums over the list (taps
+// outside the input skipped, as conv_integer() skips them). conv_integer() itself stays as it was (its code
+// must not change for models without an index).
+template <typename Acc, typename In, typename Out, typename Store>
+[[gnu::noinline]] void conv_integer_sparse(const ConvParams& params, const In* input, const int8_t* filter,
+                                           const uint8_t* block_bitmap, int32_t input_offset, Out* output,
+                                           Store store) {
+  const ConvParams p = params;  // a local copy, as in conv_integer()
+  const int filters_per_group = p.output_depth / (p.input_depth / p.filter_input_depth);
+  const int input_row_stride = p.input_width * p.input_depth;
+  const int depth = p.filter_input_depth;
+  const int blocks = sparse_blocks(depth);  // per filter position
+  const int positions = p.filter_height * p.filter_width;
+  const int row_bytes = block_sparsity_row_bytes(positions * blocks);
+  const int filter_channel_stride = positions * depth;
+  const bool listable = depth % kSparseBlock == 0 && p.filter_height <= 255 && p.filter_width <= 255;
+  // The outputs whose filter columns all fall inside the input: a contiguous range, the origin growing with
+  // x.
+  int inside_x_begin = p.output_width, inside_x_end = 0;
+  for (int out_x = 0; out_x < p.output_width; ++out_x) {
+    int fx_begin, fx_end;
+    taps_inside_input(out_x * p.stride_width - p.padding_width, p.dilation_width, p.filter_width,
+                      p.input_width, &fx_begin, &fx_end);
+    if (fx_begin == 0 && fx_end == p.filter_width) {
+      if (inside_x_begin > out_x) inside_x_begin = out_x;
+      inside_x_end = out_x + 1;
+    }
+  }
+  NonZeroBlock list[kMaxListedBlocks];
+  for (int oc = 0; oc < p.output_depth; ++oc) {
+    const int group_channel = (oc / filters_per_group) * depth;
+    const int8_t* channel_filter = filter + oc * filter_channel_stride;
+    const uint8_t* row = block_bitmap + oc * row_bytes;
+    int listed = 0;
+    if (listable) {
+      for_each_set_bit(row, positions * blocks, [&](int bit) {
+        if (listed == kMaxListedBlocks) {
+          ++listed;  // too many: marks the channel for the tap-by-tap loop
+          return;
+        }
+        if (listed > kMaxListedBlocks) return;
+        const int position = bit / blocks, k = bit % blocks * kSparseBlock;
+        NonZeroBlock& block = list[listed++];
+        block.fy = static_cast<uint8_t>(position / p.filter_width);
+        block.fx = static_cast<uint8_t>(position % p.filter_width);
+        block.input =
+            block.fy * p.dilation_height * input_row_stride + block.fx * p.dilation_width * p.input_depth + k;
+        for (int i = 0; i < kSparseBlock; ++i) block.filter[i] = channel_filter[position * depth + k + i];
+      });
+    }
+    const bool use_list = listable && listed <= kMaxListedBlocks;
+    Acc listed_offset_sum = 0;
+    for (int i = 0; use_list && i < listed; ++i) {
+      for (int k = 0; k < kSparseBlock; ++k)
+        listed_offset_sum += static_cast<Acc>(list[i].filter[k] * input_offset);
+    }
+    Out* out = output + oc;
+    for (int b = 0; b < p.batches; ++b) {
+      const In* batch_input = input + b * p.input_height * input_row_stride + group_channel;
+      for (int out_y = 0; out_y < p.output_height; ++out_y) {
+        const int in_y_origin = out_y * p.stride_height - p.padding_height;
+        int fy_begin, fy_end;
+        taps_inside_input(in_y_origin, p.dilation_height, p.filter_height, p.input_height, &fy_begin,
+                          &fy_end);
+        const bool row_inside = fy_begin == 0 && fy_end == p.filter_height;
+        for (int out_x = 0; out_x < p.output_width; ++out_x, out += p.output_depth) {
+          const int in_x_origin = out_x * p.stride_width - p.padding_width;
+          // The receptive field's first value (outside the input when the field starts in the padding: only
+          // offsets of taps inside are ever added to it).
+          const ptrdiff_t origin = static_cast<ptrdiff_t>(in_y_origin) * input_row_stride +
+                                   static_cast<ptrdiff_t>(in_x_origin) * p.input_depth;
+          Acc acc = 0;
+          if (use_list && row_inside && out_x >= inside_x_begin && out_x < inside_x_end) {
+            // Every tap inside: sum f * in, plus input_offset x the listed filter values once (equal in the
+            // wrapping, or exact 64-bit, sum).
+            acc = listed_offset_sum;
+            const In* field = batch_input + origin;
+            for (int i = 0; i < listed; ++i) {
+              const In* in = field + list[i].input;
+              const int8_t* f = list[i].filter;
+              acc += static_cast<Acc>(f[0] * in[0] + f[1] * in[1] + f[2] * in[2] + f[3] * in[3]);
+            }
+            *out = store(oc, acc);
+            continue;
+          }
+          int fx_begin, fx_end;
+          taps_inside_input(in_x_origin, p.dilation_width, p.filter_width, p.input_width, &fx_begin, &fx_end);
+          if (use_list) {
+            for (int i = 0; i < listed; ++i) {
+              const NonZeroBlock& block = list[i];
+              if (block.fy < fy_begin || block.fy >= fy_end || block.fx < fx_begin || block.fx >= fx_end)
+                continue;
+              const In* in = batch_input + (origin + block.input);
+              for (int k = 0; k < kSparseBlock; ++k)
+                acc += static_cast<Acc>(block.filter[k] * (in[k] + input_offset));
+            }
+          } else {
+            for (int fy = fy_begin; fy < fy_end; ++fy) {
+              for (int fx = fx_begin; fx < fx_end; ++fx) {
+                const int position = fy * p.filter_width + fx;
+                const In* in = batch_input + (origin + fy * p.dilation_height * input_row_stride +
+                                              fx * p.dilation_width * p.input_depth);
+                const int8_t* f = channel_filter + position * depth;
+                for_each_set_bit_in(row, position * blocks, blocks, [&](int block) {
+                  const int k = block * kSparseBlock;
+                  const int end =
+                      k + kSparseBlock < depth ? k + kSparseBlock : depth;  // the last may be shorter
+                  for (int i = k; i < end; ++i) acc += static_cast<Acc>(f[i] * (in[i] + input_offset));
+                });
+              }
+            }
+          }
+          *out = store(oc, acc);
+        }
+      }
+    }
+  }
+}
+
+// conv_integer_sparse() with a bitmap, else conv_integer().
+template <typename Acc, typename In, typename Out, typename Store>
+void conv_integer(const ConvParams& params, const In* input, const int8_t* filter, int32_t input_offset,
+                  Out* output, Store store, const uint8_t* block_bitmap) {
+  if (block_bitmap != nullptr) {
+    conv_integer_sparse<Acc>(params, input, filter, block_bitmap, input_offset, output, store);
+  } else {
+    conv_integer<Acc>(params, input, filter, input_offset, output, store);
   }
 }
 
@@ -95,32 +245,43 @@ void conv_2d_float(const ConvParams& params, const float* input, const float* fi
 }
 
 void conv_2d_int8(const ConvParams& p, const int32_t* multipliers, const int32_t* shifts, const int8_t* input,
-                  const int8_t* filter, const int32_t* bias, int8_t* output) {
-  conv_integer<uint32_t>(p, input, filter, p.input_offset, output, [&](int oc, uint32_t sum) {
-    int32_t acc = static_cast<int32_t>(sum);
-    if (bias) acc = wrapping_add(acc, bias[oc]);
-    return static_cast<int8_t>(requantize_acc32(acc, multipliers[oc], shifts[oc], p.output_offset,
-                                                p.activation_min, p.activation_max));
-  });
+                  const int8_t* filter, const int32_t* bias, int8_t* output, const uint8_t* block_bitmap) {
+  conv_integer<uint32_t>(
+      p, input, filter, p.input_offset, output,
+      [&](int oc, uint32_t sum) {
+        int32_t acc = static_cast<int32_t>(sum);
+        if (bias) acc = wrapping_add(acc, bias[oc]);
+        return static_cast<int8_t>(requantize_acc32(acc, multipliers[oc], shifts[oc], p.output_offset,
+                                                    p.activation_min, p.activation_max));
+      },
+      block_bitmap);
 }
 
 void conv_2d_int16(const ConvParams& p, const int32_t* multipliers, const int32_t* shifts,
-                   const int16_t* input, const int8_t* filter, const int64_t* bias, int16_t* output) {
-  conv_integer<int64_t>(p, input, filter, 0, output, [&](int oc, int64_t acc) {
-    if (bias) acc = wrapping_add(acc, bias[oc]);
-    return static_cast<int16_t>(
-        requantize_acc64(acc, multipliers[oc], shifts[oc], p.activation_min, p.activation_max));
-  });
+                   const int16_t* input, const int8_t* filter, const int64_t* bias, int16_t* output,
+                   const uint8_t* block_bitmap) {
+  conv_integer<int64_t>(
+      p, input, filter, 0, output,
+      [&](int oc, int64_t acc) {
+        if (bias) acc = wrapping_add(acc, bias[oc]);
+        return static_cast<int16_t>(
+            requantize_acc64(acc, multipliers[oc], shifts[oc], p.activation_min, p.activation_max));
+      },
+      block_bitmap);
 }
 
 void conv_2d_int16_acc32(const ConvParams& p, const int32_t* multipliers, const int32_t* shifts,
-                         const int16_t* input, const int8_t* filter, const int32_t* bias, int16_t* output) {
-  conv_integer<uint32_t>(p, input, filter, 0, output, [&](int oc, uint32_t sum) {
-    int32_t acc = static_cast<int32_t>(sum);
-    if (bias) acc = wrapping_add(acc, bias[oc]);
-    return static_cast<int16_t>(
-        requantize_acc32(acc, multipliers[oc], shifts[oc], 0, p.activation_min, p.activation_max));
-  });
+                         const int16_t* input, const int8_t* filter, const int32_t* bias, int16_t* output,
+                         const uint8_t* block_bitmap) {
+  conv_integer<uint32_t>(
+      p, input, filter, 0, output,
+      [&](int oc, uint32_t sum) {
+        int32_t acc = static_cast<int32_t>(sum);
+        if (bias) acc = wrapping_add(acc, bias[oc]);
+        return static_cast<int16_t>(
+            requantize_acc32(acc, multipliers[oc], shifts[oc], 0, p.activation_min, p.activation_max));
+      },
+      block_bitmap);
 }
 
 void conv_2d_hybrid(const ConvParams& params, const HybridParams& h, const float* input, const int8_t* filter,
@@ -206,6 +367,7 @@ Status prepare_conv_2d(KernelContext& context) {
   data->multipliers = nullptr;
   data->shifts = nullptr;
   data->hybrid = nullptr;
+  data->block_bitmap = nullptr;
 
   const auto activation = static_cast<FusedActivation>(options->fused_activation_function());
   if (input.type == DataType::kFloat32) {
@@ -237,6 +399,7 @@ Status prepare_conv_2d(KernelContext& context) {
     const int max_shift = data->bias == BiasKind::kInt64 ? kMaxShiftAcc64 : kMaxShiftAcc32;
     EI_RETURN_IF_ERROR(prepare_conv_quantization(context, input, filter, output, 0, max_shift, activation, &p,
                                                  &data->multipliers, &data->shifts));
+    data->block_bitmap = context.block_sparsity(1);
   }
   if (data->bias != BiasKind::kNone) {
     EI_RETURN_IF_ERROR(prepare_bias_source(context, 2, &data->bias_source));
@@ -265,17 +428,17 @@ Status eval_conv_2d(KernelContext& context, const Conv2DData& d) {
     case DataType::kInt8:
       conv_2d_int8(d.params, d.multipliers, d.shifts, input.data_as<const int8_t>(),
                    filter.data_as<const int8_t>(), static_cast<const int32_t*>(bias),
-                   output.data_as<int8_t>());
+                   output.data_as<int8_t>(), d.block_bitmap);
       break;
     default:  // int16, checked in prepare()
       if (d.bias == BiasKind::kInt64) {
         conv_2d_int16(d.params, d.multipliers, d.shifts, input.data_as<const int16_t>(),
                       filter.data_as<const int8_t>(), static_cast<const int64_t*>(bias),
-                      output.data_as<int16_t>());
+                      output.data_as<int16_t>(), d.block_bitmap);
       } else {
         conv_2d_int16_acc32(d.params, d.multipliers, d.shifts, input.data_as<const int16_t>(),
                             filter.data_as<const int8_t>(), static_cast<const int32_t*>(bias),
-                            output.data_as<int16_t>());
+                            output.data_as<int16_t>(), d.block_bitmap);
       }
       break;
   }

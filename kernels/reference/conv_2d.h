@@ -21,18 +21,25 @@ namespace reference {
 void conv_2d_float(const ConvParams& params, const float* input, const float* filter, const float* bias,
                    float* output);
 
+// The integer kernels take an optional `block_bitmap`: the filter's block-sparsity bitmap
+// (edgeinfer/block_sparsity.h: output_depth x filter_height x filter_width rows of filter_input_depth
+// values), with which they skip the filter's zero blocks and compute the same bytes.
+
 // Per-channel `multipliers` / `shifts` (one per output channel); int32 accumulator that wraps like TFLite's.
 void conv_2d_int8(const ConvParams& params, const int32_t* multipliers, const int32_t* shifts,
-                  const int8_t* input, const int8_t* filter, const int32_t* bias, int8_t* output);
+                  const int8_t* input, const int8_t* filter, const int32_t* bias, int8_t* output,
+                  const uint8_t* block_bitmap = nullptr);
 
 // 16x8 with int64 bias: 64-bit accumulator and requantization. Ignores zero points (symmetric int16).
 void conv_2d_int16(const ConvParams& params, const int32_t* multipliers, const int32_t* shifts,
-                   const int16_t* input, const int8_t* filter, const int64_t* bias, int16_t* output);
+                   const int16_t* input, const int8_t* filter, const int64_t* bias, int16_t* output,
+                   const uint8_t* block_bitmap = nullptr);
 
 // 16x8 with int32 bias or none (TFLM picks this for a missing bias): 32-bit wrapping accumulator and the
 // int32 requantization, which rounds differently from the int64 one.
 void conv_2d_int16_acc32(const ConvParams& params, const int32_t* multipliers, const int32_t* shifts,
-                         const int16_t* input, const int8_t* filter, const int32_t* bias, int16_t* output);
+                         const int16_t* input, const int8_t* filter, const int32_t* bias, int16_t* output,
+                         const uint8_t* block_bitmap = nullptr);
 
 // Hybrid, as TensorFlow Lite's conv.cc chooses (it has no asymmetric_quantize_inputs option for CONV_2D: the
 // filter scales decide). Each batch of the input (height x width x depth values) is quantized on its own,
@@ -59,6 +66,7 @@ struct Conv2DData {
   int32_t* multipliers;  // per output channel (a per-tensor filter scale is broadcast); null for float32
   int32_t* shifts;
   const HybridData* hybrid;  // hybrid ops (float input, int8 filter; `type` is float32), else null
+  const uint8_t* block_bitmap;  // integer ops: the filter's block-sparsity bitmap in the model, or null
 };
 
 // The reference kernel's prepare(): validates the op and sets a Conv2DData as its op data.

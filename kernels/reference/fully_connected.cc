@@ -4,6 +4,7 @@
 
 #include "edgeinfer/kernels.h"
 #include "edgeinfer/schema/tflite_generated.h"
+#include "kernels/common/block_sparse.h"
 #include "kernels/reference/conv_common.h"
 
 namespace edgeinfer {
@@ -13,10 +14,12 @@ namespace {
 // Calls `store(out_c, acc)` for every output in order (batch, output channel) and writes what it returns to
 // the next output element. `acc` is the sum over d of (filter + filter_offset) * (input + input_offset),
 // accumulated in `Acc`: uint32_t gives TFLite's wrapping int32 sum without undefined behaviour, int64_t its
-// 16x8 int64 sum. Each product fits in int32.
+// 16x8 int64 sum. Each product fits in int32. Not inlined into the callers that also hold the sparse loops,
+// so that it compiles as it did before them.
 template <typename Acc, typename In, typename Out, typename Store>
-void fully_connected_integer(const FullyConnectedParams& p, const In* input, const int8_t* filter,
-                             int32_t input_offset, Out* output, Store store) {
+[[gnu::noinline]] void fully_connected_integer(const FullyConnectedParams& p, const In* input,
+                                               const int8_t* filter, int32_t input_offset, Out* output,
+                                               Store store) {
   const int32_t filter_offset = p.filter_offset;
   for (int b = 0; b < p.batches; ++b) {
     const In* in = input + b * p.accum_depth;
@@ -28,6 +31,44 @@ void fully_connected_integer(const FullyConnectedParams& p, const In* input, con
       }
       *output++ = store(out_c, acc);
     }
+  }
+}
+
+// With a block-sparsity bitmap (filter offset 0), the same sums over the filter rows' non-zero blocks only:
+// the skipped products are 0, and the wrapping sum does not depend on the order.
+template <typename Acc, typename In, typename Out, typename Store>
+[[gnu::noinline]] void fully_connected_integer_sparse(const FullyConnectedParams& p, const In* input,
+                                                      const int8_t* filter, const uint8_t* block_bitmap,
+                                                      int32_t input_offset, Out* output, Store store) {
+  const int depth = p.accum_depth;
+  const int full_blocks = depth / kSparseBlock;  // then a shorter one when depth % kSparseBlock != 0
+  const int row_bytes = block_sparsity_row_bytes(sparse_blocks(depth));
+  for (int b = 0; b < p.batches; ++b) {
+    const In* in = input + b * depth;
+    for (int out_c = 0; out_c < p.output_depth; ++out_c) {
+      const int8_t* f = filter + out_c * depth;
+      const uint8_t* bits = block_bitmap + out_c * row_bytes;
+      Acc acc = 0;
+      auto products = [&](int k, int n) {
+        for (int i = k; i < k + n; ++i) acc += static_cast<Acc>(f[i] * (in[i] + input_offset));
+      };
+      for_each_set_bit(bits, full_blocks, [&](int block) { products(block * kSparseBlock, kSparseBlock); });
+      const int rest = full_blocks * kSparseBlock;
+      if (rest < depth && block_is_nonzero(bits, full_blocks)) products(rest, depth - rest);
+      *output++ = store(out_c, acc);
+    }
+  }
+}
+
+// fully_connected_integer_sparse() with a bitmap, else fully_connected_integer() (whose code stays as it was
+// for models without an index).
+template <typename Acc, typename In, typename Out, typename Store>
+void fully_connected_integer(const FullyConnectedParams& p, const In* input, const int8_t* filter,
+                             int32_t input_offset, Out* output, Store store, const uint8_t* block_bitmap) {
+  if (block_bitmap != nullptr) {
+    fully_connected_integer_sparse<Acc>(p, input, filter, block_bitmap, input_offset, output, store);
+  } else {
+    fully_connected_integer<Acc>(p, input, filter, input_offset, output, store);
   }
 }
 
@@ -48,36 +89,47 @@ void fully_connected_float(const FullyConnectedParams& p, const float* input, co
 }
 
 void fully_connected_int8(const FullyConnectedParams& p, const int32_t* multipliers, const int32_t* shifts,
-                          const int8_t* input, const int8_t* filter, const int32_t* bias, int8_t* output) {
-  fully_connected_integer<uint32_t>(p, input, filter, p.input_offset, output, [&](int out_c, uint32_t sum) {
-    const int q = p.per_channel ? out_c : 0;
-    int32_t acc = static_cast<int32_t>(sum);
-    if (bias) acc = wrapping_add(acc, bias[out_c]);
-    return static_cast<int8_t>(requantize_acc32(acc, multipliers[q], shifts[q], p.output_offset,
-                                                p.activation_min, p.activation_max));
-  });
+                          const int8_t* input, const int8_t* filter, const int32_t* bias, int8_t* output,
+                          const uint8_t* block_bitmap) {
+  fully_connected_integer<uint32_t>(
+      p, input, filter, p.input_offset, output,
+      [&](int out_c, uint32_t sum) {
+        const int q = p.per_channel ? out_c : 0;
+        int32_t acc = static_cast<int32_t>(sum);
+        if (bias) acc = wrapping_add(acc, bias[out_c]);
+        return static_cast<int8_t>(requantize_acc32(acc, multipliers[q], shifts[q], p.output_offset,
+                                                    p.activation_min, p.activation_max));
+      },
+      block_bitmap);
 }
 
 void fully_connected_int16(const FullyConnectedParams& p, const int32_t* multipliers, const int32_t* shifts,
-                           const int16_t* input, const int8_t* filter, const int64_t* bias, int16_t* output) {
-  fully_connected_integer<int64_t>(p, input, filter, 0, output, [&](int out_c, int64_t acc) {
-    const int q = p.per_channel ? out_c : 0;
-    if (bias) acc = wrapping_add(acc, bias[out_c]);
-    return static_cast<int16_t>(
-        requantize_acc64(acc, multipliers[q], shifts[q], p.activation_min, p.activation_max));
-  });
+                           const int16_t* input, const int8_t* filter, const int64_t* bias, int16_t* output,
+                           const uint8_t* block_bitmap) {
+  fully_connected_integer<int64_t>(
+      p, input, filter, 0, output,
+      [&](int out_c, int64_t acc) {
+        const int q = p.per_channel ? out_c : 0;
+        if (bias) acc = wrapping_add(acc, bias[out_c]);
+        return static_cast<int16_t>(
+            requantize_acc64(acc, multipliers[q], shifts[q], p.activation_min, p.activation_max));
+      },
+      block_bitmap);
 }
 
 void fully_connected_int16_acc32(const FullyConnectedParams& p, const int32_t* multipliers,
                                  const int32_t* shifts, const int16_t* input, const int8_t* filter,
-                                 const int32_t* bias, int16_t* output) {
-  fully_connected_integer<uint32_t>(p, input, filter, 0, output, [&](int out_c, uint32_t sum) {
-    const int q = p.per_channel ? out_c : 0;
-    int32_t acc = static_cast<int32_t>(sum);
-    if (bias) acc = wrapping_add(acc, bias[out_c]);
-    return static_cast<int16_t>(
-        requantize_acc32(acc, multipliers[q], shifts[q], 0, p.activation_min, p.activation_max));
-  });
+                                 const int32_t* bias, int16_t* output, const uint8_t* block_bitmap) {
+  fully_connected_integer<uint32_t>(
+      p, input, filter, 0, output,
+      [&](int out_c, uint32_t sum) {
+        const int q = p.per_channel ? out_c : 0;
+        int32_t acc = static_cast<int32_t>(sum);
+        if (bias) acc = wrapping_add(acc, bias[out_c]);
+        return static_cast<int16_t>(
+            requantize_acc32(acc, multipliers[q], shifts[q], 0, p.activation_min, p.activation_max));
+      },
+      block_bitmap);
 }
 
 void fully_connected_hybrid(const FullyConnectedParams& p, const HybridParams& h, const float* input,
@@ -189,6 +241,7 @@ Status prepare_fully_connected(KernelContext& context) {
   data->multipliers = nullptr;
   data->shifts = nullptr;
   data->hybrid = nullptr;
+  data->block_bitmap = nullptr;
 
   const bool has_bias = context.has_input(2);
   if (input.type == DataType::kFloat32) {
@@ -243,6 +296,8 @@ Status prepare_fully_connected(KernelContext& context) {
       p.input_offset = -input.quant.zero_point(0);
       p.output_offset = output.quant.zero_point(0);
     }
+    // Only given for filters with zero points 0: filter_offset is 0, as the sparse loops need.
+    data->block_bitmap = context.block_sparsity(1);
   }
   if (data->bias != BiasKind::kNone) {
     EI_RETURN_IF_ERROR(prepare_bias_source(context, 2, &data->bias_source));
@@ -271,17 +326,17 @@ Status eval_fully_connected(KernelContext& context, const FullyConnectedData& d)
     case DataType::kInt8:
       fully_connected_int8(d.params, d.multipliers, d.shifts, input.data_as<const int8_t>(),
                            filter.data_as<const int8_t>(), static_cast<const int32_t*>(bias),
-                           output.data_as<int8_t>());
+                           output.data_as<int8_t>(), d.block_bitmap);
       break;
     default:  // int16, checked in prepare()
       if (d.bias == BiasKind::kInt64) {
         fully_connected_int16(d.params, d.multipliers, d.shifts, input.data_as<const int16_t>(),
                               filter.data_as<const int8_t>(), static_cast<const int64_t*>(bias),
-                              output.data_as<int16_t>());
+                              output.data_as<int16_t>(), d.block_bitmap);
       } else {
         fully_connected_int16_acc32(d.params, d.multipliers, d.shifts, input.data_as<const int16_t>(),
                                     filter.data_as<const int8_t>(), static_cast<const int32_t*>(bias),
-                                    output.data_as<int16_t>());
+                                    output.data_as<int16_t>(), d.block_bitmap);
       }
       break;
   }

@@ -37,21 +37,25 @@ struct FullyConnectedParams {
 void fully_connected_float(const FullyConnectedParams& params, const float* input, const float* filter,
                            const float* bias, float* output);
 
+// The integer kernels take an optional `block_bitmap`: the filter's block-sparsity bitmap
+// (edgeinfer/block_sparsity.h: output_depth rows of accum_depth values), with which they skip the filter's
+// zero blocks and compute the same bytes. It requires filter_offset 0 (a zero weight is then a zero product).
+
 // int32 accumulator that wraps like TFLite's.
 void fully_connected_int8(const FullyConnectedParams& params, const int32_t* multipliers,
                           const int32_t* shifts, const int8_t* input, const int8_t* filter,
-                          const int32_t* bias, int8_t* output);
+                          const int32_t* bias, int8_t* output, const uint8_t* block_bitmap = nullptr);
 
 // 16x8 with int64 bias: 64-bit accumulator and requantization.
 void fully_connected_int16(const FullyConnectedParams& params, const int32_t* multipliers,
                            const int32_t* shifts, const int16_t* input, const int8_t* filter,
-                           const int64_t* bias, int16_t* output);
+                           const int64_t* bias, int16_t* output, const uint8_t* block_bitmap = nullptr);
 
 // 16x8 with int32 bias or none (TFLM's choice for a missing bias): 32-bit wrapping accumulator and the int32
 // requantization.
 void fully_connected_int16_acc32(const FullyConnectedParams& params, const int32_t* multipliers,
                                  const int32_t* shifts, const int16_t* input, const int8_t* filter,
-                                 const int32_t* bias, int16_t* output);
+                                 const int32_t* bias, int16_t* output, const uint8_t* block_bitmap = nullptr);
 
 // Hybrid: TensorFlow Lite's EvalHybridDense. Each batch row of the input is quantized on its own
 // (symmetric, or asymmetric when the op's asymmetric_quantize_inputs option is set); then
@@ -77,6 +81,7 @@ struct FullyConnectedData {
   int32_t multiplier;  // per-tensor filters
   int32_t shift;
   const HybridData* hybrid;  // hybrid ops (float input, int8 filter; `type` is float32), else null
+  const uint8_t* block_bitmap;  // integer ops: the filter's block-sparsity bitmap in the model, or null
 };
 
 // The reference kernel's prepare(): validates the op and sets a FullyConnectedData as its op data.

@@ -8,7 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/graph/graph.h"
 #include "compiler/model_builder.h"
+#include "compiler/quantize/sparsity_index.h"
 
 namespace edgeinfer::robustness {
 
@@ -169,12 +171,51 @@ inline std::vector<uint8_t> int8_ops_model() {
   return b.finish();
 }
 
+// CONV_2D -> RESHAPE -> FULLY_CONNECTED, int8, with half of their weights' blocks zero and a block-sparsity
+// index (edgeinfer/block_sparsity.h): mutations and the fuzzer reach the index's checks and the sparse loops.
+inline std::vector<uint8_t> int8_sparse_model() {
+  ModelBuilder b;
+  const int in = b.add_tensor(DataType::kInt8, {1, 4, 4, 8}, QuantParams::per_tensor(0.02f, -5));
+  std::vector<int8_t> filter(3 * 2 * 2 * 8);
+  for (size_t i = 0; i < filter.size(); ++i)  // every other block of 4 input channels zero
+    filter[i] = (i / 4) % 2 ? 0 : static_cast<int8_t>(static_cast<int>(i * 37 % 255) - 127);
+  const int w = b.add_constant<int8_t>(DataType::kInt8, {3, 2, 2, 8}, filter,
+                                       QuantParams::per_channel({0.01f, 0.02f, 0.015f}, {0, 0, 0}, 0));
+  const int bias =
+      b.add_constant<int32_t>(DataType::kInt32, {3}, {100, -50, 7},
+                              QuantParams::per_channel({0.0002f, 0.0004f, 0.0003f}, {0, 0, 0}, 0));
+  const int conv = b.add_tensor(DataType::kInt8, {1, 3, 3, 3}, QuantParams::per_tensor(0.05f, -10));
+  const int shape = b.add_constant<int32_t>(DataType::kInt32, {2}, {1, 27});
+  const int flat = b.add_tensor(DataType::kInt8, {1, 27}, QuantParams::per_tensor(0.05f, -10));
+  std::vector<int8_t> fc_weights(5 * 27);
+  for (size_t i = 0; i < fc_weights.size(); ++i)  // 27 = 6 blocks of 4 and one of 3; blocks 1, 3, 5 zero
+    fc_weights[i] = (i % 27 / 4) % 2 ? 0 : static_cast<int8_t>(static_cast<int>(i * 11 % 200) - 100);
+  const int fw =
+      b.add_constant<int8_t>(DataType::kInt8, {5, 27}, fc_weights, QuantParams::per_tensor(0.01f, 0));
+  const int fb =
+      b.add_constant<int32_t>(DataType::kInt32, {5}, {10, 0, -10, 3, 4}, QuantParams::per_tensor(0.0005f, 0));
+  const int out = b.add_tensor(DataType::kInt8, {1, 5}, QuantParams::per_tensor(0.1f, 5));
+  b.add_op(BuiltinOp::kConv2D, {in, w, bias}, {conv}, tflite::BuiltinOptions::Conv2DOptions, [](auto& fbb) {
+    return tflite::CreateConv2DOptions(fbb, tflite::Padding::VALID, 1, 1,
+                                       tflite::ActivationFunctionType::RELU)
+        .Union();
+  });
+  b.add_op(BuiltinOp::kReshape, {conv, shape}, {flat}, tflite::BuiltinOptions::ReshapeOptions);
+  b.add_op(BuiltinOp::kFullyConnected, {flat, fw, fb}, {out}, tflite::BuiltinOptions::FullyConnectedOptions,
+           [](auto& fbb) { return tflite::CreateFullyConnectedOptions(fbb).Union(); });
+  b.set_inputs({in});
+  b.set_outputs({out});
+  compiler::Graph g = compiler::Graph::read(b.finish());
+  compiler::quantize::add_block_sparsity_index(g);
+  return g.write();
+}
+
 // Every model above with its name.
 inline std::vector<std::pair<std::string, std::vector<uint8_t> (*)()>> builder_models() {
   return {{"builder_fc_float", fc_float_model},     {"builder_add_int8", add_int8_model},
           {"builder_conv_float", conv_float_model}, {"builder_pad_float", pad_float_model},
           {"builder_int8_graph", int8_graph_model}, {"builder_float_ops", float_ops_model},
-          {"builder_int8_ops", int8_ops_model}};
+          {"builder_int8_ops", int8_ops_model},     {"builder_int8_sparse", int8_sparse_model}};
 }
 
 }  // namespace edgeinfer::robustness

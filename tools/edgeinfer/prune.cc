@@ -29,7 +29,7 @@ struct PruneCliOptions {
   train::PolynomialDecay schedule;
   CLI::Option* end_step_option = nullptr;
   std::string structured;
-  int block = 4;
+  int block = kSparseBlock;  // the block the sparse kernels skip
   int64_t min_weights = 1024;
   TrainingFlags flags;
 };
@@ -204,8 +204,8 @@ Command add_prune_command(CLI::App& app) {
   cmd->add_option("--structured", o->structured,
                   "channels: prune whole output channels of conv2d/dense layers and remove them");
   cmd->add_option("--block", o->block,
-                  "weights per pruning block along the input dimension (1: element-wise; 4 matches the "
-                  "unit a block-sparse kernel skips)")
+                  "weights per pruning block along the input dimension (1: element-wise; the default is the "
+                  "block the sparse int8 FULLY_CONNECTED/CONV_2D kernels skip)")
       ->capture_default_str();
   cmd->add_option("--min-weights", o->min_weights,
                   "weight tensors smaller than this stay dense; the others are pruned a little more so the "

@@ -1,7 +1,8 @@
 // CONV_2D for Cortex-M with the DSP extension: int8 as a matrix product of receptive fields (rows) and
 // filters (matmul_int8), byte-identical to reference::conv_2d_int8. 1x1 unpadded convolutions (MobileNet's
 // pointwise layers) read their rows straight from the input; the others gather four receptive fields at a
-// time into a scratch buffer (im2col). Four output pixels share each filter load (matmul_int8_four_rows).
+// time into a scratch buffer (im2col). Four output pixels share each filter load (matmul_int8_four_rows), and
+// with a block-sparsity index (found by the reference prepare()) they skip the filter's zero blocks.
 // Other types, grouped convolutions and non-constant filters run the reference kernel.
 #include "kernels/reference/conv_2d.h"
 
@@ -122,6 +123,9 @@ Status eval(KernelContext& context) {
   int8_t* columns = d.direct_rows ? nullptr : static_cast<int8_t*>(context.scratch(d.scratch_index));
   uint64_t* expanded = static_cast<uint64_t*>(context.scratch(d.expanded_index));
   const auto pad_value = static_cast<int8_t>(-p.input_offset);
+  // With the index when input channels are a multiple of 4 (blocks of whole words): with 1 or 3 (first
+  // layers), blocks of one or three products cost more to find than they save.
+  const uint8_t* block_bitmap = p.input_depth % 4 == 0 ? d.reference->block_bitmap : nullptr;
 
   // Output pixels in order, four at a time: the rows and outputs of a group wait in `rows` / `outputs`.
   const int8_t* rows[kRowsPerGroup];
@@ -144,14 +148,19 @@ Status eval(KernelContext& context) {
         if (++pending == kRowsPerGroup) {
           expand_four_rows(rows, row_length, expanded);
           // The four pixels are consecutive, and so are their outputs.
-          matmul_int8_four_rows(rows, expanded, row_length, filter, p.output_depth, stage, outputs[0],
-                                p.output_depth);
+          if (block_bitmap != nullptr) {
+            matmul_int8_four_rows_sparse(expanded, p.filter_height * p.filter_width, p.input_depth, filter,
+                                         block_bitmap, p.output_depth, stage, outputs[0], p.output_depth);
+          } else {
+            matmul_int8_four_rows(rows, expanded, row_length, filter, p.output_depth, stage, outputs[0],
+                                  p.output_depth);
+          }
           pending = 0;
         }
       }
     }
   }
-  // The last one to three pixels: in pairs, then alone.
+  // The last one to three pixels: in pairs, then alone (dense: zero blocks add 0 either way).
   int i = 0;
   for (; i + 1 < pending; i += 2) {
     matmul_int8_rows(rows[i], rows[i + 1], row_length, filter, p.output_depth, stage, outputs[i],

@@ -186,6 +186,23 @@ inline void load_pair(const uint64_t* p, uint32_t* low, uint32_t* high) {
 #endif
 }
 
+// ---- Added for the block-sparse loops ----
+
+// RBIT: the bits of x in reverse order (GCC 12's arm_acle.h has no __rbit).
+inline uint32_t rbit(uint32_t x) {
+#if EI_HAVE_ARM_DSP
+  uint32_t result;
+  __asm__("rbit %0, %1" : "=r"(result) : "r"(x));
+  return result;
+#else
+  x = ((x >> 1) & 0x55555555u) | ((x & 0x55555555u) << 1);
+  x = ((x >> 2) & 0x33333333u) | ((x & 0x33333333u) << 2);
+  x = ((x >> 4) & 0x0F0F0F0Fu) | ((x & 0x0F0F0F0Fu) << 4);
+  x = ((x >> 8) & 0x00FF00FFu) | ((x & 0x00FF00FFu) << 8);
+  return (x >> 16) | (x << 16);
+#endif
+}
+
 // SSAT #8: x saturated to [-128, 127].
 inline int32_t saturate_int8(int32_t x) {
 #if defined(__ARM_FEATURE_SAT) && __ARM_FEATURE_SAT

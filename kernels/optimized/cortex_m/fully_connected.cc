@@ -3,7 +3,8 @@
 // needs no scratch and no persistent memory beyond the reference kernel's multipliers and shifts),
 // byte-identical to reference::fully_connected_int8. The fast path needs a symmetric filter (filter zero
 // point 0, as every per-channel and most per-tensor filters) and a constant filter and bias; other cases and
-// types run the reference kernel.
+// types run the reference kernel. With a block-sparsity index (found by the reference prepare()) it skips the
+// filter's zero blocks, one channel at a time.
 #include "kernels/reference/fully_connected.h"
 
 #include "edgeinfer/kernel.h"
@@ -57,9 +58,15 @@ Status eval(KernelContext& context) {
   const int8_t* filter = context.input(1).data_as<const int8_t>();
   const int32_t* bias = static_cast<const int32_t*>(d.reference->bias_source.constant_data);
   int8_t* output = context.output(0).data_as<int8_t>();
+  const uint8_t* block_bitmap = d.reference->block_bitmap;
   for (int b = 0; b < p.batches; ++b) {
-    matmul_int8_row_offset(input + b * p.accum_depth, p.accum_depth, filter, p.output_depth, bias,
-                           p.input_offset, stage, output + b * p.output_depth);
+    if (block_bitmap != nullptr) {
+      matmul_int8_row_offset_sparse(input + b * p.accum_depth, p.accum_depth, filter, block_bitmap,
+                                    p.output_depth, bias, p.input_offset, stage, output + b * p.output_depth);
+    } else {
+      matmul_int8_row_offset(input + b * p.accum_depth, p.accum_depth, filter, p.output_depth, bias,
+                             p.input_offset, stage, output + b * p.output_depth);
+    }
   }
   return Status::ok();
 }

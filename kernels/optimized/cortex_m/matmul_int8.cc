@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernels/common/block_sparse.h"
 #include "kernels/common/quant_math.h"
 #include "kernels/optimized/cortex_m/dsp.h"
 
@@ -322,6 +323,155 @@ void matmul_int8_row_offset(const int8_t* row, int depth, const int8_t* filter, 
     for (int k = done; k < depth; ++k) {
       const int32_t v = row[k] + input_offset;
       s = static_cast<int32_t>(static_cast<uint32_t>(s) + static_cast<uint32_t>(v * *f++));
+    }
+    const int q = c * quant_step;
+    out[c] = requantize(s, channel_scale(stage.multipliers[q], stage.shifts[q]), limits);
+  }
+}
+
+// ---- Block-sparse variants ----
+
+// A block is whole words: one filter word load and split per word, as in the dense loops.
+static_assert(kSparseBlock % 4 == 0, "the sparse Cortex-M loops read blocks as 32-bit words");
+
+namespace {
+
+// Calls fn(i) for every set bit i of `bits`, lowest first: one RBIT per word, then a CLZ and a BIC per bit
+// (where counting trailing zeros costs RBIT, CLZ, SUB and AND per bit).
+template <class Fn>
+inline void for_each_bit_of_word(uint32_t bits, Fn&& fn) {
+#if EI_HAVE_ARM_DSP
+  for (uint32_t reversed = rbit(bits); reversed != 0;) {
+    const int i = __builtin_clz(reversed);
+    reversed &= ~(0x80000000u >> i);
+    fn(i);
+  }
+#else
+  for_each_set_bit_of(bits, 0, fn);  // without RBIT (the portable one costs more than it saves)
+#endif
+}
+
+// The products of four rows' values [k, k + 4 * words) with filter values f[k..], from the expanded pairs
+// (k a multiple of 4).
+inline void four_rows_words(const uint64_t* expanded, const int8_t* f, int k, int words, int32_t& s0,
+                            int32_t& s1, int32_t& s2, int32_t& s3) {
+  const uint64_t* x = expanded + k;  // k / 4 quads of 4 entries
+  for (int w = 0; w < words; ++w, x += 4) {
+    const uint32_t weights = load_u32(f + k + 4 * w);
+    const uint32_t w_even = sxtb16(weights);
+    const uint32_t w_odd = sxtb16_ror8(weights);
+    uint32_t even, odd;
+    load_pair<0>(x, &even, &odd);
+    s0 = smlad(even, w_even, s0);
+    s0 = smlad(odd, w_odd, s0);
+    load_pair<1>(x, &even, &odd);
+    s1 = smlad(even, w_even, s1);
+    s1 = smlad(odd, w_odd, s1);
+    load_pair<2>(x, &even, &odd);
+    s2 = smlad(even, w_even, s2);
+    s2 = smlad(odd, w_odd, s2);
+    load_pair<3>(x, &even, &odd);
+    s3 = smlad(even, w_even, s3);
+    s3 = smlad(odd, w_odd, s3);
+  }
+}
+
+// How four_rows_sparse() finds a block's values in the expanded pairs: kLinear, runs a multiple of the block
+// (every CONV_2D with input channels a multiple of kSparseBlock): bit k of a row is values [k, k + 1) x
+// kSparseBlock; kRuns, other runs (a multiple of 4): run by run.
+enum class SparseRows { kLinear, kRuns };
+
+template <SparseRows kMode>
+#if defined(__GNUC__) && !defined(__clang__) && defined(__arm__)
+__attribute__((optimize("no-schedule-insns")))  // as matmul_int8_row_offset(): fewer spills
+#endif
+void four_rows_sparse(const uint64_t* expanded, int positions, int run,
+                      const int8_t* filter, const uint8_t* block_bitmap, int channels,
+                      const Int8OutputStage& stage, int8_t* out, int out_stride) {
+  const OutputLimits limits{stage.output_offset, stage.activation_min, stage.activation_max};
+  const int quant_step = stage.per_channel ? 1 : 0;
+  const int depth = positions * run;
+  const int run_blocks = sparse_blocks(run);
+  const int rest = run / kSparseBlock * kSparseBlock;  // values in full blocks, per run
+  const int row_bytes = block_sparsity_row_bytes(positions * run_blocks);
+  for (int c = 0; c < channels; ++c, ++out) {
+    const int8_t* f = filter + c * depth;
+    const uint8_t* bits = block_bitmap + c * row_bytes;
+    const int32_t term = stage.channel_terms[c];
+    int32_t s0 = term, s1 = term, s2 = term, s3 = term;
+    if constexpr (kMode == SparseRows::kLinear) {
+      for_each_bit_word(bits, positions * run_blocks, [&](uint32_t word, int base) {
+        const uint64_t* x = expanded + base * kSparseBlock;  // 4 entries per 4 values
+        const int8_t* w = f + base * kSparseBlock;
+        // Counting trailing zeros here: no register to spare for RBIT's mask beside four sums.
+        for_each_set_bit_of(word, 0, [&](int i) {
+          four_rows_words(x, w, i * kSparseBlock, kSparseBlock / 4, s0, s1, s2, s3);
+        });
+      });
+    } else {
+      for_each_set_block(bits, positions, run_blocks, [&](int pos, int block) {
+        const int k = block * kSparseBlock;
+        // The run's last block may be shorter; as run % 4 == 0, it is whole words too.
+        const int n = k < rest ? kSparseBlock : run - k;
+        four_rows_words(expanded, f, pos * run + k, n / 4, s0, s1, s2, s3);
+      });
+    }
+    const ChannelScale scale = channel_scale(stage.multipliers[c * quant_step], stage.shifts[c * quant_step]);
+    out[0] = requantize(s0, scale, limits);
+    out[out_stride] = requantize(s1, scale, limits);
+    out[2 * out_stride] = requantize(s2, scale, limits);
+    out[3 * out_stride] = requantize(s3, scale, limits);
+  }
+}
+
+}  // namespace
+
+void matmul_int8_four_rows_sparse(const uint64_t* expanded, int positions, int run, const int8_t* filter,
+                                  const uint8_t* block_bitmap, int channels, const Int8OutputStage& stage,
+                                  int8_t* out, int out_stride) {
+  if (run % kSparseBlock == 0) {
+    four_rows_sparse<SparseRows::kLinear>(expanded, positions, run, filter, block_bitmap, channels, stage,
+                                          out, out_stride);
+  } else {
+    four_rows_sparse<SparseRows::kRuns>(expanded, positions, run, filter, block_bitmap, channels, stage, out,
+                                        out_stride);
+  }
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__arm__)
+__attribute__((optimize("no-schedule-insns")))
+#endif
+void matmul_int8_row_offset_sparse(const int8_t* row, int depth, const int8_t* filter,
+                                   const uint8_t* block_bitmap, int channels, const int32_t* bias,
+                                   int32_t input_offset, const Int8OutputStage& stage, int8_t* out) {
+  const OutputLimits limits{stage.output_offset, stage.activation_min, stage.activation_max};
+  const int quant_step = stage.per_channel ? 1 : 0;
+  const int full_blocks = depth / kSparseBlock;  // then a shorter one when depth % kSparseBlock != 0
+  const int rest = full_blocks * kSparseBlock;
+  const int row_bytes = block_sparsity_row_bytes(sparse_blocks(depth));
+  // input_offset in both int16 lanes, as in matmul_int8_row_offset().
+  const uint32_t offset_pair = (static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u;
+  for (int c = 0; c < channels; ++c) {
+    const int8_t* f = filter + c * depth;
+    const uint8_t* bits = block_bitmap + c * row_bytes;
+    int32_t s = bias != nullptr ? bias[c] : 0;
+    for_each_bit_word(bits, full_blocks, [&](uint32_t word, int base) {
+      const int8_t* x = row + base * kSparseBlock;
+      const int8_t* w = f + base * kSparseBlock;
+      for_each_bit_of_word(word, [&](int i) {
+        for (int k = i * kSparseBlock; k < (i + 1) * kSparseBlock; k += 4) {
+          const uint32_t a = load_u32(x + k);
+          const uint32_t weights = load_u32(w + k);
+          s = smlad(sxtab16(offset_pair, a), sxtb16(weights), s);
+          s = smlad(sxtab16_ror8(offset_pair, a), sxtb16_ror8(weights), s);
+        }
+      });
+    });
+    if (rest < depth && block_is_nonzero(bits, full_blocks)) {  // the shorter last block, value by value
+      for (int i = rest; i < depth; ++i) {
+        const int32_t v = row[i] + input_offset;
+        s = static_cast<int32_t>(static_cast<uint32_t>(s) + static_cast<uint32_t>(v * f[i]));
+      }
     }
     const int q = c * quant_step;
     out[c] = requantize(s, channel_scale(stage.multipliers[q], stage.shifts[q]), limits);

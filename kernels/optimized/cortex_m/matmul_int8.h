@@ -57,6 +57,22 @@ void matmul_int8_row_offset(const int8_t* row, int depth, const int8_t* filter, 
                             const int32_t* bias, int32_t input_offset, const Int8OutputStage& stage,
                             int8_t* out);
 
+// ---- Block-sparse variants: the same bytes, skipping the filter's zero blocks (edgeinfer/block_sparsity.h;
+// a skipped product is 0 and the wrapping sums do not depend on the order). One channel at a time, since
+// each filter row has its own zero blocks. `block_bitmap` is the filter's bitmap.
+
+// matmul_int8_four_rows() for a filter whose rows are `positions` runs of `run` values (CONV_2D: the kernel
+// positions' input channels, depth = positions * run), `run` a multiple of 4: blocks are read as words of
+// the expanded rows.
+void matmul_int8_four_rows_sparse(const uint64_t* expanded, int positions, int run, const int8_t* filter,
+                                  const uint8_t* block_bitmap, int channels, const Int8OutputStage& stage,
+                                  int8_t* out, int out_stride);
+
+// matmul_int8_row_offset() with the bitmap's rows the filter rows (FULLY_CONNECTED).
+void matmul_int8_row_offset_sparse(const int8_t* row, int depth, const int8_t* filter,
+                                   const uint8_t* block_bitmap, int channels, const int32_t* bias,
+                                   int32_t input_offset, const Int8OutputStage& stage, int8_t* out);
+
 // terms[c] = bias[c] (0 without bias) + input_offset * sum_k filter[c * depth + k], modulo 2^32.
 void compute_channel_terms(const int8_t* filter, int depth, int channels, const int32_t* bias,
                            int32_t input_offset, int32_t* terms);
