@@ -26,6 +26,8 @@ template <typename Acc, typename In, typename Out, typename Store>
   const int input_row_stride = p.input_width * p.input_depth;
   const int filter_row_stride = p.filter_width * p.filter_input_depth;
   const int filter_channel_stride = p.filter_height * filter_row_stride;
+  // Without dilation or groups, a filter row's taps and channels lie in one run of the input too.
+  const bool row_is_one_run = p.dilation_width == 1 && p.filter_input_depth == p.input_depth;
   for (int b = 0; b < p.batches; ++b) {
     const In* batch_input = input + b * p.input_height * input_row_stride;
     for (int out_y = 0; out_y < p.output_height; ++out_y) {
@@ -42,6 +44,14 @@ template <typename Acc, typename In, typename Out, typename Store>
           Acc acc = 0;
           for (int fy = fy_begin; fy < fy_end; ++fy) {
             const int in_y = in_y_origin + p.dilation_height * fy;
+            if (row_is_one_run) {
+              // The row's taps inside the input, all their channels: one run in both input and filter.
+              const In* in = group_input + in_y * input_row_stride + (in_x_origin + fx_begin) * p.input_depth;
+              const int8_t* f = channel_filter + fy * filter_row_stride + fx_begin * p.filter_input_depth;
+              const int run = (fx_end - fx_begin) * p.filter_input_depth;
+              for (int i = 0; i < run; ++i) acc += static_cast<Acc>(f[i] * (in[i] + input_offset));
+              continue;
+            }
             for (int fx = fx_begin; fx < fx_end; ++fx) {
               const int in_x = in_x_origin + p.dilation_width * fx;
               const In* in = group_input + in_y * input_row_stride + in_x * p.input_depth;

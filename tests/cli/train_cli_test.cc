@@ -290,6 +290,16 @@ TEST_F(TrainCliTest, FashionMnistShortPipeline) {
     return cli_json("inspect " + path(model))["arena_bytes"].get<int64_t>();
   };
   EXPECT_LE(arena("pruned_int8.tflite"), arena("int8.tflite"));
+  // Its second convolution and first dense layer run block-sparse; it compresses to well under the dense one.
+  auto sparse_ops = [&](const std::string& model) {
+    return cli_json("run " + path(model) + " --fill lcg:1")["block_sparse_ops"].get<int>();
+  };
+  EXPECT_EQ(sparse_ops("pruned_int8.tflite"), 2);
+  EXPECT_EQ(sparse_ops("int8.tflite"), 0);
+  const double gzip_ratio = static_cast<double>(testing::gzip_bytes(read("pruned_int8.tflite")).size()) /
+                            static_cast<double>(testing::gzip_bytes(read("int8.tflite")).size());
+  std::printf("pruned int8 / int8 gzip size: %.3f\n", gzip_ratio);
+  EXPECT_LE(gzip_ratio, 0.55);
 }
 
 }  // namespace

@@ -249,6 +249,7 @@ std::string run_report(const RunFigures& figures, const Interpreter& interpreter
     nlohmann::json report;
     report["model"] = figures.model_path;
     report["arena_bytes"] = figures.arena_bytes;
+    report["block_sparse_ops"] = interpreter.block_sparse_ops();
     if (figures.stream) {
       report["invokes"] = invokes;
       report["chunk_bytes"] = figures.chunk_bytes;
@@ -272,6 +273,11 @@ std::string run_report(const RunFigures& figures, const Interpreter& interpreter
   }
   std::string text;
   appendf(text, "arena: %zu bytes\n", figures.arena_bytes);
+  if (interpreter.block_sparse_ops() > 0)
+    appendf(text, "block-sparse: %d ops skip zero weight blocks\n", interpreter.block_sparse_ops());
+  if (interpreter.block_sparsity_ignored_ops() > 0)
+    appendf(text, "block-sparse: %d ops ignore an index that does not match their weights (they run dense)\n",
+            interpreter.block_sparsity_ignored_ops());
   if (figures.stream)
     appendf(text, "stream: %d invokes of %zu-byte chunks, %zu output bytes; outputs of the last invoke:\n",
             invokes, figures.chunk_bytes, figures.output_bytes);
