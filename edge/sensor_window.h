@@ -76,7 +76,7 @@ class SensorWindow {
   bool push_frame(const float* frame) {
     if (!ok_) return false;
     ++counters_.frames_pushed;
-    float clean[kAxes];
+    float clean[kAxes] = {};
     bool drop = false;
     for (int a = 0; a < kAxes; ++a) {
       const float v = frame[a];
