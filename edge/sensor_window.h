@@ -46,6 +46,7 @@ class SensorWindow {
 
  public:
   static constexpr int kNumAxes = kAxes;
+  static constexpr float kFloatMax = 3.40282347e38f;
   static constexpr int kCapacity = kCapacityFrames;
 
   SensorWindow() = default;
@@ -54,6 +55,9 @@ class SensorWindow {
   // Returns false (and keeps the window unusable) if the configuration does not fit the capacity.
   bool configure(const SensorWindowConfig& config) {
     config_ = config;
+    // A finite range makes the fast path's two comparisons reject NaN and +-Inf as well.
+    if (!(config_.min_value > -kFloatMax)) config_.min_value = -kFloatMax;
+    if (!(config_.max_value < kFloatMax)) config_.max_value = kFloatMax;
     ok_ = config.window_frames >= 1 && config.window_frames <= kCapacityFrames && config.hop_frames >= 1 &&
           config.min_value <= config.max_value;
     reset();
@@ -69,37 +73,26 @@ class SensorWindow {
     until_window_ = config_.window_frames;
     ready_ = false;
     counters_ = SensorWindowCounters{};
-    for (int a = 0; a < kAxes; ++a) last_good_[a] = 0.0f;
   }
 
   // Pushes one frame (kAxes values, one per axis). Returns true if a window became ready with this frame.
-  bool push_frame(const float* frame) {
+  [[gnu::always_inline]] inline bool push_frame(const float* frame) {
     if (!ok_) return false;
     ++counters_.frames_pushed;
-    float clean[kAxes] = {};
-    bool drop = false;
+    float* slot = ring_ + static_cast<size_t>(write_) * kAxes;
+    // Fast path: the range test, false for NaN and (the range being finite) for +-Inf. Nothing is
+    // written before the frame is known good: with a full ring, `slot` still holds the oldest frame of the
+    // current window.
+    bool all_valid = true;
     for (int a = 0; a < kAxes; ++a) {
       const float v = frame[a];
-      if (classify(v)) {
-        clean[a] = v;
-        continue;
-      }
-      if (config_.policy == InvalidPolicy::kDropFrame) {
-        drop = true;
-      } else {
-        clean[a] = last_good_[a];
-        ++counters_.values_replaced;
-      }
+      all_valid &= (v >= config_.min_value) & (v <= config_.max_value);
     }
-    if (drop) {
+    if (all_valid) {
+      for (int a = 0; a < kAxes; ++a) slot[a] = frame[a];
+    } else if (!repair(frame, slot)) {
       ++counters_.frames_dropped;
       return false;
-    }
-    float* slot = ring_ + static_cast<size_t>(write_) * kAxes;
-    for (int a = 0; a < kAxes; ++a) {
-      slot[a] = clean[a];
-      // Only values that were valid become the hold value (replacements already equal it).
-      last_good_[a] = clean[a];
     }
     write_ = write_ + 1 == kCapacityFrames ? 0 : write_ + 1;
     if (filled_ < kCapacityFrames) ++filled_;
@@ -127,11 +120,18 @@ class SensorWindow {
   // at least window_frames frames are stored; returns false otherwise.
   bool copy_axis(int axis, float* out) const {
     if (!ok_ || axis < 0 || axis >= kAxes || filled_ < config_.window_frames) return false;
-    int32_t index = write_ - config_.window_frames;
-    if (index < 0) index += kCapacityFrames;
-    for (int32_t i = 0; i < config_.window_frames; ++i) {
-      out[i] = ring_[static_cast<size_t>(index) * kAxes + axis];
-      index = index + 1 == kCapacityFrames ? 0 : index + 1;
+    int32_t start = write_ - config_.window_frames;
+    // Two contiguous runs (before and after the wrap) keep the wrap test out of the copy loop.
+    int32_t first_run = config_.window_frames;
+    if (start < 0) {
+      start += kCapacityFrames;
+      first_run = kCapacityFrames - start;
+    }
+    const float* src = ring_ + static_cast<size_t>(start) * kAxes + axis;
+    for (int32_t i = 0; i < first_run; ++i) out[i] = src[static_cast<size_t>(i) * kAxes];
+    src = ring_ + axis;
+    for (int32_t i = first_run; i < config_.window_frames; ++i) {
+      out[i] = src[static_cast<size_t>(i - first_run) * kAxes];
     }
     return true;
   }
@@ -153,13 +153,32 @@ class SensorWindow {
       ++counters_.nan_values;
       return false;
     }
-    if (v > 3.4028235e38f || v < -3.4028235e38f) {
+    if (v - v != 0.0f) {
       ++counters_.inf_values;
       return false;
     }
     if (v < config_.min_value || v > config_.max_value) {
       ++counters_.out_of_range_values;
       return false;
+    }
+    return true;
+  }
+
+  // Slow path for a frame with an invalid value: counts every invalid value; kHoldLast writes the frame to
+  // `slot` with each invalid value replaced by the axis's previous stored value (the last good one, since
+  // replacements repeat it; 0 before any), kDropFrame writes nothing and says to drop it.
+  [[gnu::noinline]] bool repair(const float* frame, float* slot) {
+    bool valid[kAxes];
+    for (int a = 0; a < kAxes; ++a) valid[a] = classify(frame[a]);
+    if (config_.policy == InvalidPolicy::kDropFrame) return false;
+    const int32_t previous = write_ == 0 ? kCapacityFrames - 1 : write_ - 1;
+    for (int a = 0; a < kAxes; ++a) {
+      if (valid[a]) {
+        slot[a] = frame[a];
+      } else {
+        slot[a] = counters_.frames_stored == 0 ? 0.0f : ring_[static_cast<size_t>(previous) * kAxes + a];
+        ++counters_.values_replaced;
+      }
     }
     return true;
   }
@@ -178,7 +197,6 @@ class SensorWindow {
   SensorWindowConfig config_{};
   bool ok_ = false;
   float ring_[static_cast<size_t>(kAxes) * kCapacityFrames] = {};
-  float last_good_[kAxes] = {};
   int32_t write_ = 0;         // next slot to write
   int32_t filled_ = 0;        // slots holding data (saturates at capacity)
   int32_t until_window_ = 0;  // stored frames until the next window boundary

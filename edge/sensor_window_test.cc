@@ -153,6 +153,29 @@ TEST(EdgeSensorWindow, DropFrameSkipsWholeFrames) {
   EXPECT_EQ(w.counters().values_replaced, 0u);
 }
 
+TEST(EdgeSensorWindow, DroppedFrameLeavesAFullRingIntact) {
+  SensorWindowConfig config{8, 8};
+  config.policy = InvalidPolicy::kDropFrame;
+  SensorWindow<3, 8> w(config);
+  push_frames(w, 0, 8);
+  ASSERT_TRUE(w.ready());
+  const float bad[3] = {99, std::numeric_limits<float>::infinity(), 99};
+  EXPECT_FALSE(w.push_frame(bad));
+  EXPECT_EQ(axis(w, 0), (std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(axis(w, 2), (std::vector<float>{200, 201, 202, 203, 204, 205, 206, 207}));
+  EXPECT_EQ(w.counters().inf_values, 1u);
+}
+
+TEST(EdgeSensorWindow, HoldLastAcrossTheWrap) {
+  SensorWindow<3, 8> w({8, 1});
+  push_frames(w, 0, 8);  // the next write goes to slot 0; the previous frame is in slot 7
+  const float bad[3] = {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity(), 5};
+  EXPECT_TRUE(w.push_frame(bad));
+  EXPECT_EQ(axis(w, 0).back(), 7.0f);
+  EXPECT_EQ(axis(w, 1).back(), 107.0f);
+  EXPECT_EQ(axis(w, 2).back(), 5.0f);
+}
+
 TEST(EdgeSensorWindow, ResetForgetsEverything) {
   SensorWindow<3, 8> w({4, 2});
   push_frames(w, 0, 5);
