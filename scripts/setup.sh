@@ -14,6 +14,7 @@ PACKAGES=(
   clang-format
   libeigen3-dev
   dataset-fashion-mnist valgrind
+  libmosquitto-dev mosquitto mosquitto-clients libsodium-dev
 )
 
 missing=()
