@@ -26,7 +26,8 @@ inline float round_to_int(float x) {
   return static_cast<float>(static_cast<int32_t>(x + half));
 }
 
-// sin(2*pi*p) for p in cycles: reduced to [-1/4, 1/4] cycle, then the Taylor series to x^11 (error < 6e-8).
+// sin(2*pi*p) for p in cycles: reduced to [-1/4, 1/4] cycle, then the Taylor series to x^11 (series error
+// < 6e-8; with float rounding of the reduction, |error| < 4e-7 for |p| <= 1).
 inline float sin_cycles(float p) {
   float r = p - round_to_int(p);  // [-0.5, 0.5]
   // Fold to [-1/4, 1/4] (sin(pi - x) = sin x) without a compare-and-select, which GCC would not vectorize
@@ -39,7 +40,7 @@ inline float sin_cycles(float p) {
                                       x2 * (-1.0f / 5040 + x2 * (1.0f / 362880 + x2 * (-1.0f / 39916800))))));
 }
 inline float cos_cycles(float p) {
-  return sin_cycles(p + 0.25f);
+  return sin_cycles(p - round_to_int(p) + 0.25f);
 }
 
 // Natural log of a positive normal float: x = 2^e m with m in [sqrt(1/2), sqrt(2)) by integer arithmetic on
@@ -282,7 +283,7 @@ inline int make_schedule(uint64_t seed, double hours, Schedule* out,
   int n_faults = rounds * kFaultTypeCount;
   const int fit = static_cast<int>(usable / (cfg.fault_max_s + cfg.min_gap_s));
   if (n_faults > fit) n_faults = fit;
-  const int room = Schedule::kMaxEvents - 2 * (static_cast<int>(days) + 1) * cfg.drifts_per_day_max;
+  const int room = Schedule::kMaxEvents - static_cast<int>(cfg.drifts_per_day_max * days + 1.5);  // drifts
   if (n_faults > room) n_faults = room;
   if (n_faults > 0) {
     const double slot = usable / n_faults;
@@ -350,8 +351,8 @@ struct MachineConfig {
   float dc_g[3] = {0, 0, 0};                 // offsets (0: AC-coupled like an IEPE sensor)
 
   // Structural resonance (a damped 2nd-order mode), excited by broadband machine noise and bearing impacts.
-  float resonance_hz = 350, resonance_damping = 0.05f;  // damping ratio zeta
-  float resonance_floor_g = 0.015f;                     // healthy RMS of the mode on a gain-1 axis
+  float resonance_hz = 350, resonance_damping = 0.2f;  // damping ratio zeta: impacts ring out in ~2 ms
+  float resonance_floor_g = 0.015f;                    // healthy RMS of the mode on a gain-1 axis
   float resonance_axis_gain[3] = {1.0f, 0.7f, 0.3f};
 
   // Faults; effect = severity x ramp, the ramp rising over fault_ramp_s after onset (falling before the end).
@@ -361,10 +362,11 @@ struct MachineConfig {
   float bearing_impulse_g = 0.5f;  // peak of one impact's ringing on a gain-1 axis
   int bearing_balls = 9;
   float bearing_d_over_D = 0.2f, bearing_contact_deg = 0;
-  float bearing_jitter = 0.02f;       // +-2% uniform on each impact interval (rolling element slip)
-  float looseness_g = 0.15f;          // RMS of the truncated waveform on a gain-1 axis
-  float looseness_clip = 0.4f;        // truncation level of cos(1x) + half_order * cos(1/2x)
-  float looseness_half_order = 0.5f;  // weight of the 1/2x sub-harmonic before truncation
+  float bearing_jitter = 0.02f;  // +-2% uniform on each impact interval (rolling element slip)
+  // Looseness: the loose part's motion u = cos(1x) + half_order cos(1/2x) is felt only beyond its clearance,
+  // as max(u - clearance, 0): narrow truncated pulses, many harmonics of 1/2x (band-limited, DC removed).
+  float looseness_g = 0.2f;  // RMS of that waveform on a gain-1 axis
+  float looseness_clearance = 1.1f, looseness_half_order = 0.4f;
   float looseness_axis_gain[3] = {0.5f, 1.0f, 0.3f};
 
   // Drift (not a fault): at level d (0..1 over an episode, x severity), machine vibration x (1 + gain d)
@@ -471,7 +473,7 @@ class MachineSimulator {
 
  private:
   // Fourier cosine coefficients (half-orders 1..K, DC dropped) of the truncated waveform
-  // min(cos(2 th) + h cos(th), clip) over one 1/2x cycle, scaled to unit RMS.
+  // max(cos(2 th) + h cos(th) - clearance, 0) over one 1/2x cycle, scaled to unit RMS.
   void init_looseness() {
     constexpr int kPoints = 512;
     float energy = 0;
@@ -479,8 +481,9 @@ class MachineSimulator {
       float acc = 0;
       for (int m = 0; m < kPoints; ++m) {
         const float th = static_cast<float>(m) / kPoints;
-        float w = simmath::cos_cycles(2 * th) + cfg_.looseness_half_order * simmath::cos_cycles(th);
-        if (w > cfg_.looseness_clip) w = cfg_.looseness_clip;
+        float w = simmath::cos_cycles(2 * th) + cfg_.looseness_half_order * simmath::cos_cycles(th) -
+                  cfg_.looseness_clearance;
+        if (w < 0) w = 0;
         acc += w * simmath::cos_cycles(static_cast<float>((k * m) % kPoints) / kPoints);
       }
       loose_coef_[k - 1] = 2.0f * acc / kPoints;
@@ -494,10 +497,10 @@ class MachineSimulator {
   float event_level(const Event& e, double t) const {
     if (e.type == EventType::kDrift) {
       if (t < e.start_s) return 0;
-      const double u = (t - e.start_s) / e.duration_s;  // rise over the first half
-      if (cfg_.drift_persists) {
-        if (u >= 0.5) return e.severity;
-        return e.severity * static_cast<float>(0.5 - 0.5 * simmath::cos_cycles(static_cast<float>(u)));
+      const double u = (t - e.start_s) / e.duration_s;
+      if (cfg_.drift_persists) {  // raised-cosine rise over the episode, then hold
+        if (u >= 1) return e.severity;
+        return e.severity * (0.5f - 0.5f * simmath::cos_cycles(static_cast<float>(0.5 * u)));
       }
       if (u >= 1) return 0;
       const float s = simmath::sin_cycles(static_cast<float>(0.5 * u));  // sin^2(pi u): 0 -> 1 -> 0
@@ -581,8 +584,16 @@ class MachineSimulator {
     res_s_ = static_cast<float>(rho) * simmath::sin_cycles(w);
     // Uniform kicks on both parts, variance 1/3 each; imag part's stationary variance = s^2/3 / (1 - rho^2).
     res_kick_ = cfg_.resonance_floor_g * gain * static_cast<float>(std::sqrt(3.0 * (1.0 - rho * rho)));
-    // One impact's ringing peaks at about its kick (rho^n over a quarter period ~ 0.9 at the defaults).
-    bearing_amp_ = effect_[2] * cfg_.bearing_impulse_g * gain;
+    // A kick k rings as k rho^n sin(2 pi n w): divide by its largest sample so an impact peaks at
+    // bearing_impulse_g.
+    float ring_peak = 0;
+    float decay = 1;
+    for (int n = 1; n <= 16; ++n) {
+      decay *= static_cast<float>(rho);
+      const float v = decay * std::fabs(simmath::sin_cycles(static_cast<float>(n) * w));
+      ring_peak = v > ring_peak ? v : ring_peak;
+    }
+    bearing_amp_ = effect_[2] * cfg_.bearing_impulse_g * gain / ring_peak;
     bearing_step_ = bpfo_order_ * f / fs_;
 
     // Random numbers of the block, in batches.
