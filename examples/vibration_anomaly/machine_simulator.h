@@ -694,4 +694,33 @@ class MachineSimulator {
   float bearing_acc_ = 0, bearing_next_ = 1;
 };
 
+// FNV-1a over the bytes of `count` floats, continuing from `hash`: compares a host run with a target run.
+constexpr uint64_t kChecksumStart = 1469598103934665603ull;
+inline uint64_t checksum_update(uint64_t hash, const float* samples, int count) {
+  for (int i = 0; i < count; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, &samples[i], sizeof bits);
+    for (int b = 0; b < 4; ++b)
+      hash = (hash ^ ((bits >> (8 * b)) & 0xffu)) * 1099511628211ull;  // little-endian
+  }
+  return hash;
+}
+
+// The reference run host and target both compute: the default machine, make_schedule(seed, 24), `seconds`
+// from time 0.
+inline uint64_t reference_checksum(uint64_t seed, int seconds) {
+  static Schedule schedule;  // 6 KiB: not on a microcontroller's stack
+  make_schedule(seed, 24, &schedule);
+  MachineSimulator sim(MachineConfig(), &schedule, seed);
+  float buffer[3 * 64];
+  uint64_t hash = kChecksumStart;
+  const long frames = static_cast<long>(seconds) * static_cast<long>(MachineConfig().sample_rate_hz);
+  for (long done = 0; done < frames; done += 64) {
+    const int n = frames - done < 64 ? static_cast<int>(frames - done) : 64;
+    sim.generate(buffer, n);
+    hash = checksum_update(hash, buffer, 3 * n);
+  }
+  return hash;
+}
+
 }  // namespace edgeinfer::vibration

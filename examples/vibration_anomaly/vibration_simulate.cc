@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <vector>
 
 #include "examples/vibration_anomaly/machine_simulator.h"
@@ -12,6 +13,10 @@
 namespace vib = edgeinfer::vibration;
 
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--checksum") {  // the reference run, for check_firmware.sh
+    std::printf("%llu\n", static_cast<unsigned long long>(vib::reference_checksum(1, std::atoi(argv[2]))));
+    return 0;
+  }
   const double hours = argc > 1 ? std::atof(argv[1]) : 24.0;
   const uint64_t seed = argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 1;
   if (!(hours > 0) || hours > 24 * 14) {
