@@ -60,12 +60,13 @@ inline float log_positive(float x) {
   return ln_m + static_cast<float>(e) * 0.693147181f;
 }
 
-// sqrt of a non-negative float by three Newton steps from a bit-level first guess (relative error < 1e-7):
+// sqrt of a non-negative float by three Newton steps from a bit-level first guess (relative error < 1e-7;
+// 0 and -0 give about 1e-20):
 // only IEEE add/multiply/divide, so no libm call and no errno branch (which blocks vectorization).
 inline float sqrt_nonneg(float a) {
   uint32_t bits;
   std::memcpy(&bits, &a, sizeof bits);
-  bits = 0x1fbd1df5u + (bits >> 1);
+  bits = 0x1fbd1df5u + ((bits & 0x7fffffffu) >> 1);  // -0 (from -2 log 1) must not look huge
   float x;
   std::memcpy(&x, &bits, sizeof x);
   x = 0.5f * (x + a / x);
@@ -308,10 +309,10 @@ inline int make_schedule(uint64_t seed, double hours, Schedule* out,
     }
   }
 
-  // Drift episodes: 1-2 per day (per started day for runs under a day), each at least 10 minutes long.
-  const int per_day =
-      cfg.drifts_per_day_min +
-      static_cast<int>(rng.below(static_cast<uint32_t>(cfg.drifts_per_day_max - cfg.drifts_per_day_min + 1)));
+  // Drift episodes: drifts_per_day_min..max per day (one day's draw), at least one, each at least 10 minutes.
+  const int spread =
+      cfg.drifts_per_day_max > cfg.drifts_per_day_min ? cfg.drifts_per_day_max - cfg.drifts_per_day_min : 0;
+  const int per_day = cfg.drifts_per_day_min + static_cast<int>(rng.below(static_cast<uint32_t>(spread + 1)));
   int n_drifts = static_cast<int>(per_day * days + 0.5);
   if (n_drifts < 1) n_drifts = 1;
   const double drift_slot = usable / n_drifts;
