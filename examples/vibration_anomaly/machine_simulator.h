@@ -400,7 +400,8 @@ inline const char* check_config(const MachineConfig& c) {
   return nullptr;
 }
 
-// Streams interleaved x, y, z samples in g. The schedule must outlive the simulator and be sorted by start.
+// Streams interleaved x, y, z samples in g. The schedule must outlive the simulator and be sorted by start
+// (null: no events).
 // State (speed, load, fault effects, drift) is updated every kBlock frames; blocks count from frame 0, so the
 // samples do not depend on how generate() calls are chunked.
 class MachineSimulator {
@@ -462,7 +463,7 @@ class MachineSimulator {
 
   uint64_t frames_generated() const { return frame_; }
   double time_s() const { return static_cast<double>(frame_) / fs_; }
-  Truth truth() const { return truth_at(*schedule_, time_s()); }
+  Truth truth() const { return schedule_ != nullptr ? truth_at(*schedule_, time_s()) : Truth(); }
 
   // State of the current block (after at least one generate()).
   float shaft_hz() const { return shaft_hz_; }
@@ -524,7 +525,8 @@ class MachineSimulator {
     // Faults and drift from the schedule (sorted: stop at the first event that starts later).
     for (float& e : effect_) e = 0;
     drift_ = 0;
-    for (int i = 0; i < schedule_->count; ++i) {
+    const int events = schedule_ != nullptr ? schedule_->count : 0;  // null: a healthy machine
+    for (int i = 0; i < events; ++i) {
       const Event& e = schedule_->events[i];
       if (e.start_s > t) break;
       const float level = event_level(e, t);
@@ -710,7 +712,7 @@ inline uint64_t checksum_update(uint64_t hash, const float* samples, int count) 
 // The reference run host and target both compute: the default machine, make_schedule(seed, 24), `seconds`
 // from time 0.
 inline uint64_t reference_checksum(uint64_t seed, int seconds) {
-  static Schedule schedule;  // 6 KiB: not on a microcontroller's stack
+  static Schedule schedule;  // 8 KiB: not on a microcontroller's stack (so not re-entrant)
   make_schedule(seed, 24, &schedule);
   MachineSimulator sim(MachineConfig(), &schedule, seed);
   float buffer[3 * 64];

@@ -225,6 +225,16 @@ TEST(MachineSimulator, HealthyHasTheConfiguredShaftHarmonics) {
   }
 }
 
+TEST(MachineSimulator, NullScheduleIsAHealthyMachine) {
+  const Schedule none;
+  MachineSimulator with_empty(MachineConfig(), &none, 4), with_null(MachineConfig(), nullptr, 4);
+  std::vector<float> a(3 * 2000), b(3 * 2000);
+  with_empty.generate(a.data(), 2000);
+  with_null.generate(b.data(), 2000);
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
+  EXPECT_EQ(with_null.truth().fault, EventType::kNone);
+}
+
 TEST(MachineSimulator, SpeedAndLoadVarySlowlyWithinBounds) {
   const Schedule none = one_event(EventType::kNone, 0, 0, 0);
   MachineSimulator sim(MachineConfig(), &none, 9);
