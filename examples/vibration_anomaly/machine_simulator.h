@@ -444,6 +444,7 @@ class MachineSimulator {
   // Writes frames x 3 floats (x, y, z interleaved) and advances time. A simulator with a bad config writes
   // zeros.
   void generate(float* xyz, int frames) {
+    if (frames <= 0) return;
     if (error_ != nullptr) {
       for (int i = 0; i < 3 * frames; ++i) xyz[i] = 0;
       frame_ += frames;
