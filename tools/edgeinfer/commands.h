@@ -34,6 +34,8 @@ int run_action(const Command& command);
 Command add_inspect_command(CLI::App& app);
 Command add_run_command(CLI::App& app);
 Command add_demo_command(CLI::App& app);
+// `demo vibration`, a subcommand of `demo`.
+Command add_vibration_demo(CLI::App& demo);
 Command add_export_command(CLI::App& app);
 Command add_size_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);

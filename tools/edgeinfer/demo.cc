@@ -178,12 +178,18 @@ int demo(const std::string& save_path) {
 }  // namespace
 
 Command add_demo_command(CLI::App& app) {
-  auto* command =
-      app.add_subcommand("demo", "Build and run a small int8 vibration anomaly model (no files needed)");
+  auto* command = app.add_subcommand(
+      "demo",
+      "The flagship (demo vibration), or without a subcommand a tiny int8 autoencoder with "
+      "hand-set weights that shows the exact arena (no files needed)");
   auto save_path = std::make_shared<std::string>();
   command->add_option("--save", *save_path,
                       "Also write the demo model to FILE (.tflite), e.g. to inspect it");
-  return {command, [save_path] { return demo(*save_path); }};
+  const Command vibration = add_vibration_demo(*command);
+  return {command, [save_path, vibration] {
+            if (vibration.app->parsed()) return vibration.action();
+            return demo(*save_path);
+          }};
 }
 
 }  // namespace edgeinfer::cli
