@@ -203,12 +203,59 @@ template <typename Acc, typename In, typename Out, typename Store>
   }
 }
 
-// conv_integer_sparse() with a bitmap, else conv_integer().
+// Receptive fields of at most this many values (a 3x3 filter on up to 7 channels: the first layers of image
+// and sensor networks) are gathered once per output position; the 256-byte stack buffer bounds it.
+constexpr int kMaxGatheredField = 64;
+
+// conv_integer() for an ungrouped filter of at most kMaxGatheredField values: each output position's
+// receptive field, input_offset added and 0 for taps outside the input, is gathered once, then every output
+// channel is one contiguous dot product with its filter. A padded tap adds 0 instead of being skipped, and
+// the wrapping (or exact 64-bit) sum does not depend on the order: the outputs are conv_integer()'s.
+template <typename Acc, typename In, typename Out, typename Store>
+[[gnu::noinline]] void conv_integer_gathered(const ConvParams& params, const In* input, const int8_t* filter,
+                                             int32_t input_offset, Out* output, Store store) {
+  const ConvParams p = params;  // a local copy, as in conv_integer()
+  const int input_row_stride = p.input_width * p.input_depth;
+  const int depth = p.filter_input_depth;
+  const int field = p.filter_height * p.filter_width * depth;
+  int32_t values[kMaxGatheredField];
+  for (int b = 0; b < p.batches; ++b) {
+    const In* batch_input = input + b * p.input_height * input_row_stride;
+    for (int out_y = 0; out_y < p.output_height; ++out_y) {
+      const int in_y_origin = out_y * p.stride_height - p.padding_height;
+      for (int out_x = 0; out_x < p.output_width; ++out_x) {
+        const int in_x_origin = out_x * p.stride_width - p.padding_width;
+        int32_t* v = values;
+        for (int fy = 0; fy < p.filter_height; ++fy) {
+          const int in_y = in_y_origin + p.dilation_height * fy;
+          for (int fx = 0; fx < p.filter_width; ++fx) {
+            const int in_x = in_x_origin + p.dilation_width * fx;
+            const bool inside = in_y >= 0 && in_y < p.input_height && in_x >= 0 && in_x < p.input_width;
+            const In* in = batch_input + (inside ? in_y * input_row_stride + in_x * p.input_depth : 0);
+            for (int ic = 0; ic < depth; ++ic) *v++ = inside ? in[ic] + input_offset : 0;
+          }
+        }
+        for (int oc = 0; oc < p.output_depth; ++oc) {
+          const int8_t* f = filter + oc * field;
+          Acc acc = 0;
+          for (int k = 0; k < field; ++k) acc += static_cast<Acc>(f[k] * values[k]);
+          *output++ = store(oc, acc);
+        }
+      }
+    }
+  }
+}
+
+// conv_integer_sparse() with a bitmap, else conv_integer_gathered() for small ungrouped filters, else
+// conv_integer().
 template <typename Acc, typename In, typename Out, typename Store>
 void conv_integer(const ConvParams& params, const In* input, const int8_t* filter, int32_t input_offset,
                   Out* output, Store store, const uint8_t* block_bitmap) {
   if (block_bitmap != nullptr) {
     conv_integer_sparse<Acc>(params, input, filter, block_bitmap, input_offset, output, store);
+  } else if (params.filter_input_depth == params.input_depth &&
+             params.filter_height * params.filter_width * params.filter_input_depth <= kMaxGatheredField) {
+    conv_integer_gathered<Acc>(params, input, filter, input_offset, output, store);
   } else {
     conv_integer<Acc>(params, input, filter, input_offset, output, store);
   }
