@@ -300,24 +300,28 @@ TEST(TelemetryQueue, KillNineDuringAppendAndRemove) {
       }
     }
     ::close(fds[1]);
-    ::usleep(5000 + rng() % 25000);
+    auto take = [&](uint64_t report) {
+      if (report >> 63) {
+        must_exist.erase(report & ~(1ull << 63));
+        return;
+      }
+      EXPECT_GT(report, max_reported) << "id handed out twice";
+      max_reported = report;
+      must_exist.insert(report);
+      ++appended_total;
+    };
+    // Kill after a random number of reported appends (fsync speed varies), plus a random fraction of one.
+    uint64_t report;
+    for (size_t wanted = 1 + rng() % 6, seen = 0; seen < wanted && ::read(fds[0], &report, 8) == 8;) {
+      take(report);
+      if (!(report >> 63)) ++seen;
+    }
+    ::usleep(rng() % 4000);
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
     ASSERT_TRUE(WIFSIGNALED(status));
-    uint64_t report;
-    uint64_t first_this_round = 0;
-    while (::read(fds[0], &report, 8) == 8) {
-      if (report >> 63) {
-        must_exist.erase(report & ~(1ull << 63));
-      } else {
-        if (first_this_round == 0) first_this_round = report;
-        EXPECT_GT(report, max_reported) << "id handed out twice";
-        max_reported = report;
-        must_exist.insert(report);
-        ++appended_total;
-      }
-    }
+    while (::read(fds[0], &report, 8) == 8) take(report);
     ::close(fds[0]);
     MessageQueue q(dir.path(), {.max_messages = 100000, .max_bytes = 1ull << 30});
     EXPECT_EQ(q.recovery().removed_corrupt, 0u);
@@ -331,7 +335,7 @@ TEST(TelemetryQueue, KillNineDuringAppendAndRemove) {
     // Messages present but never reported were stored just before the kill: they keep their ids.
     for (uint64_t id : present) max_reported = std::max(max_reported, id);
   }
-  EXPECT_GT(appended_total, 50u);  // the kills really landed mid-stream
+  EXPECT_GE(appended_total, 25u);  // every round stored something before its kill
   std::printf("[ FIGURES  ] 25 kills, %zu appends reported, %zu messages on disk, 0 lost\n", appended_total,
               must_exist.size());
 }
