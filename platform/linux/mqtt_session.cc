@@ -107,9 +107,11 @@ void MqttSession::run() {
   bool ever_tried = false;
   while (!stop_) {
     if (!socket_up_) {
-      // Blocking connect, on this thread only: the caller's loop never waits for the network.
-      int rc = ever_tried ? mosquitto_reconnect(mosq_)
-                          : mosquitto_connect(mosq_, config_.host.c_str(), config_.port, config_.keepalive_s);
+      // Non-blocking connect (only name resolution blocks): stop() never waits for a TCP timeout; the
+      // handshake completes in mosquitto_loop().
+      int rc = ever_tried
+                   ? mosquitto_reconnect_async(mosq_)
+                   : mosquitto_connect_async(mosq_, config_.host.c_str(), config_.port, config_.keepalive_s);
       ever_tried = true;
       if (rc == MOSQ_ERR_SUCCESS) {
         socket_up_ = true;

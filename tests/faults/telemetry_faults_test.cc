@@ -246,9 +246,9 @@ TEST(TelemetryFaults, BrokerKilledTwiceDuringStream) {
     EXPECT_EQ(receiver.message("dev-b", seq)["i"], seq - 1) << seq;  // in a single process, seq = i + 1
   }
   std::printf(
-      "[ FIGURES  ] broker killed 2x: sent %ld, received %llu, lost %llu, duplicates %llu, resent %s\n",
+      "[ FIGURES  ] broker killed 2x: sent %ld, received %llu, lost %llu, duplicates %llu, device %s\n",
       kCount, (unsigned long long)r.received, (unsigned long long)r.lost, (unsigned long long)r.duplicates,
-      d["resent"].dump().c_str());
+      d.dump().c_str());
 }
 
 // The device process is killed (-9) at random points mid-stream, 4 times, and restarted with the same queue.
