@@ -1,5 +1,7 @@
 #include "platform/linux/telemetry_receiver.h"
 
+#include <algorithm>
+
 namespace edgeinfer::platform {
 
 TelemetryReceiver::TelemetryReceiver(Options options, Listener listener)
@@ -54,9 +56,10 @@ void TelemetryReceiver::on_message(std::string_view topic, std::string_view payl
       auto [it, fresh] = d.by_seq.emplace(seq, key);
       if (fresh) {
         ++d.stats.received;
-        if (seq > d.stats.max_seq) {
-          d.stats.max_seq = seq;
-          if (kind == "telemetry") d.stats.last_telemetry = body;
+        d.stats.max_seq = std::max(d.stats.max_seq, seq);
+        if (kind == "telemetry" && seq > d.last_telemetry_seq) {
+          d.last_telemetry_seq = seq;
+          d.stats.last_telemetry = body;
         }
       } else {
         ++d.stats.duplicates;

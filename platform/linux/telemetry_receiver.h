@@ -32,7 +32,7 @@ struct DeviceSeqStats {
   uint64_t lost = 0;     // seqs in 1..max_seq never seen
   uint64_t invalid = 0;  // payloads that are not JSON objects with an unsigned "seq"
   uint64_t status_messages = 0;
-  nlohmann::json last_telemetry;  // the telemetry message with the highest seq
+  nlohmann::json last_telemetry;  // the telemetry message with the highest seq so far
   nlohmann::json last_status;
 };
 
@@ -66,6 +66,7 @@ class TelemetryReceiver {
  private:
   struct Device {
     std::map<uint64_t, nlohmann::json> by_seq;  // body without "ts"
+    uint64_t last_telemetry_seq = 0;
     DeviceSeqStats stats;
   };
   void on_message(std::string_view topic, std::string_view payload);
