@@ -51,13 +51,15 @@ bool port_accepts(int port) {
   return ok;
 }
 
-MosquittoBroker::MosquittoBroker(const std::string& dir) : dir_(dir), port_(free_loopback_port()) {
+MosquittoBroker::MosquittoBroker(const std::string& dir, const std::string& extra_config)
+    : dir_(dir), port_(free_loopback_port()) {
   std::ofstream conf(dir_ + "/mosquitto.conf");
   conf << "listener " << port_ << " 127.0.0.1\n"
        << "allow_anonymous true\n"
        << "persistence false\n"
        << "log_dest stderr\n";  // into DIR/mosquitto.log (a root broker drops to user mosquitto: no log_dest
-                                // file)
+  conf << extra_config;
+  // file)
   conf.close();
   start();
 }

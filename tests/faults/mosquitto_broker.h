@@ -15,7 +15,8 @@ class MosquittoBroker {
   static std::string binary();
   // Writes DIR/mosquitto.conf for a free port and starts the broker; throws std::runtime_error when it does
   // not accept connections within 5 s.
-  explicit MosquittoBroker(const std::string& dir);
+  // `extra_config` is appended to the configuration (e.g. a second, TLS listener).
+  explicit MosquittoBroker(const std::string& dir, const std::string& extra_config = "");
   ~MosquittoBroker();
   MosquittoBroker(const MosquittoBroker&) = delete;
   MosquittoBroker& operator=(const MosquittoBroker&) = delete;

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -198,6 +199,57 @@ TEST(TelemetryClient, PayloadFieldsAndRetainedStatus) {
   TelemetryClient again({.port = broker.port(), .device_id = "dev-a", .queue_dir = dir / "q"});
   EXPECT_EQ(again.publish_telemetry({{"windows", 13}}), 3u);
   EXPECT_TRUE(again.flush(10s));
+}
+
+// TLS: a broker listener that requires client certificates (CA, server and client certificates made with
+// openssl); the client with CA, certificate and key delivers, one without its certificate never connects.
+TEST(TelemetryClient, TlsWithClientCertificate) {
+  SKIP_WITHOUT_MOSQUITTO();
+  if (::access("/usr/bin/openssl", X_OK) != 0) GTEST_SKIP() << "openssl not installed: TLS test skipped";
+  TestDir dir;
+  const std::string d = dir.path();
+  std::ofstream(dir / "san.ext") << "subjectAltName=IP:127.0.0.1\n";
+  const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
+  const std::string script =
+      "cd " + d + " && openssl req -x509" + ec +
+      "-keyout ca.key -out ca.crt -days 2 -subj /CN=edgeinfer-test-ca" + " && openssl req" + ec +
+      "-keyout server.key -out server.csr -subj /CN=127.0.0.1" +
+      " && openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days "
+      "2" +
+      " -extfile san.ext && openssl req" + ec + "-keyout client.key -out client.csr -subj /CN=dev-tls" +
+      " && openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out client.crt -days "
+      "2" +
+      " && chmod 755 . && chmod 644 *.key";
+  ASSERT_EQ(std::system(("(" + script + ") >/dev/null 2>&1").c_str()), 0) << script;
+  const int tls_port = edgeinfer::testing::free_loopback_port();
+  MosquittoBroker broker(d, "listener " + std::to_string(tls_port) + " 127.0.0.1\ncafile " +
+                                (dir / "ca.crt") + "\ncertfile " + (dir / "server.crt") + "\nkeyfile " +
+                                (dir / "server.key") + "\nrequire_certificate true\n");
+  ASSERT_TRUE(eventually([&] { return edgeinfer::testing::port_accepts(tls_port); }, 5s)) << broker.log();
+  TelemetryReceiver receiver({.port = broker.port(), .device = "dev-tls"});  // on the plain listener
+  ASSERT_TRUE(receiver.wait_subscribed(0, 5s));
+  {
+    TelemetryClient no_cert({.port = tls_port,
+                             .device_id = "dev-tls-nocert",
+                             .queue_dir = dir / "q0",
+                             .tls_ca_file = dir / "ca.crt",
+                             .reconnect_min_ms = 100,
+                             .reconnect_max_ms = 200});
+    no_cert.publish_telemetry({{"x", 1}});
+    EXPECT_FALSE(no_cert.flush(1500ms));
+    EXPECT_FALSE(no_cert.stats().connected);
+    EXPECT_EQ(no_cert.stats().queued_now, 1u);  // kept for when it can connect
+  }
+  TelemetryClient client({.port = tls_port,
+                          .device_id = "dev-tls",
+                          .queue_dir = dir / "q",
+                          .tls_ca_file = dir / "ca.crt",
+                          .tls_cert_file = dir / "client.crt",
+                          .tls_key_file = dir / "client.key"});
+  for (int i = 0; i < 3; ++i) client.publish_telemetry({{"i", i}});
+  ASSERT_TRUE(client.flush(10s)) << client.stats().last_error << "\n" << broker.log();
+  ASSERT_TRUE(receiver.wait_received("dev-tls", 3, 5s));
+  EXPECT_EQ(receiver.stats("dev-tls").lost, 0u);
 }
 
 // 500 messages (every 10th an alert) from a device process; the broker is killed (-9) twice mid-stream and
