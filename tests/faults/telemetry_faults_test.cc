@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -303,7 +304,9 @@ TEST(TelemetryFaults, BrokerKilledTwiceDuringStream) {
       d.dump().c_str());
 }
 
-// The device process is killed (-9) at random points mid-stream, 4 times, and restarted with the same queue.
+// The device process is killed (-9) mid-stream 4 times and restarted with the same queue; once while the
+// broker hangs, after which the broker is killed too, so the unacknowledged messages survive only on the
+// device's disk.
 TEST(TelemetryFaults, DeviceKilledMidSendAndRestarted) {
   SKIP_WITHOUT_MOSQUITTO();
   TestDir dir;
@@ -312,14 +315,31 @@ TEST(TelemetryFaults, DeviceKilledMidSendAndRestarted) {
   ASSERT_TRUE(receiver.wait_subscribed(0, 5s));
   constexpr long kCount = 400;
   int kills = 0;
+  size_t queued_at_hang_kill = 0;
   for (uint64_t at : {60u, 150u, 220u, 330u}) {
     DeviceProcess device(device_args(broker.port(), "dev-k", dir, kCount, 2000), dir / "device.out");
     ASSERT_TRUE(receiver.wait_received("dev-k", at, 60s));
-    std::this_thread::sleep_for(std::chrono::microseconds(at * 37 % 5000));  // somewhere inside a send
-    device.signal(SIGKILL);
+    if (at == 220) {
+      // The broker hangs, the device is killed with messages handed over but unacknowledged, then the broker
+      // dies too: those messages now exist only in the device's queue directory.
+      broker.freeze();
+      std::this_thread::sleep_for(300ms);
+      device.signal(SIGKILL);
+      broker.kill();
+      for (const auto& e : std::filesystem::directory_iterator(dir / "queue")) {
+        queued_at_hang_kill += e.path().extension() == ".msg" ? 1 : 0;
+      }
+      EXPECT_GE(queued_at_hang_kill, 10u);
+      const uint64_t subs = receiver.subscriptions();
+      broker.start();
+      ASSERT_TRUE(receiver.wait_subscribed(subs, 10s));
+    } else {
+      std::this_thread::sleep_for(std::chrono::microseconds(at * 37 % 5000));  // somewhere inside a send
+      device.signal(SIGKILL);
+      // The broker notices the dead connection and publishes the retained last will.
+      ASSERT_TRUE(eventually([&] { return state_of(receiver.stats("dev-k")) == "offline"; }, 10s));
+    }
     ++kills;
-    // The broker notices the dead connection and publishes the retained last will.
-    ASSERT_TRUE(eventually([&] { return state_of(receiver.stats("dev-k")) == "offline"; }, 10s));
   }
   DeviceProcess last(device_args(broker.port(), "dev-k", dir, kCount, 2000), dir / "device.out");
   ASSERT_EQ(last.wait(90s), 0) << read_text(dir / "device.out");
@@ -346,9 +366,10 @@ TEST(TelemetryFaults, DeviceKilledMidSendAndRestarted) {
   std::printf(
       "[ FIGURES  ] device killed %dx: indices sent %ld, seqs used %llu, received %llu, lost %llu, "
       "duplicates "
-      "%llu, republished indices %llu\n",
+      "%llu, republished indices %llu, queued on disk at the hang kill %zu\n",
       kills, kCount, (unsigned long long)r.max_seq, (unsigned long long)r.received,
-      (unsigned long long)r.lost, (unsigned long long)r.duplicates, (unsigned long long)(r.max_seq - kCount));
+      (unsigned long long)r.lost, (unsigned long long)r.duplicates, (unsigned long long)(r.max_seq - kCount),
+      queued_at_hang_kill);
 }
 
 // The broker is down while the device publishes 200 messages into a queue bounded at 50: the oldest 150
