@@ -117,9 +117,9 @@ bool decode_record(std::string_view data, uint64_t expected_id, QueuedMessage* o
   return true;
 }
 
-// "00000000000000000042.msg" -> 42; anything else -> 0.
-uint64_t parse_message_name(std::string_view name) {
-  if (name.size() != kIdDigits + 4 || name.substr(kIdDigits) != ".msg") return 0;
+// "00000000000000000042.msg" -> 42 (suffix ".msg"); anything else -> 0.
+uint64_t parse_id_name(std::string_view name, std::string_view suffix) {
+  if (name.size() != kIdDigits + suffix.size() || name.substr(kIdDigits) != suffix) return 0;
   uint64_t id = 0;
   for (size_t i = 0; i < kIdDigits; ++i) {
     if (name[i] < '0' || name[i] > '9') return 0;
@@ -165,6 +165,11 @@ std::string MessageQueue::file_name(uint64_t id) {
   char name[kIdDigits + 8];
   std::snprintf(name, sizeof(name), "%020llu.msg", static_cast<unsigned long long>(id));
   return name;
+}
+
+std::string MessageQueue::marker_name(uint64_t id) {
+  std::string name = file_name(id);
+  return name.replace(name.size() - 4, 4, ".ack");
 }
 
 std::string MessageQueue::path(std::string_view name) const {
@@ -226,6 +231,7 @@ void MessageQueue::recover() {
   ::closedir(d);
 
   uint64_t max_seen = 0;
+  std::vector<std::string> markers;
   for (const std::string& name : names) {
     if (name == "." || name == ".." || name == "lock" || name == kStateName) continue;
     if (name.size() > 4 && name.ends_with(".tmp")) {
@@ -233,7 +239,12 @@ void MessageQueue::recover() {
       ++recovery_.removed_partial;
       continue;
     }
-    const uint64_t id = parse_message_name(name);
+    if (const uint64_t acked = parse_id_name(name, ".ack"); acked != 0) {
+      max_seen = std::max(max_seen, acked);  // the marker of an acknowledged newest message: see remove()
+      markers.push_back(name);
+      continue;
+    }
+    const uint64_t id = parse_id_name(name, ".msg");
     if (id == 0) {
       ++recovery_.ignored_foreign;
       continue;
@@ -258,8 +269,8 @@ void MessageQueue::recover() {
   next_id_ = std::max({state_next, max_seen + 1, dropped_through_ + 1, uint64_t{1}});
   // The bound may have shrunk since the last run.
   make_room(0, 0);
-  write_state();  // also proves the directory is writable now
-  fsync_dir(dir_);
+  write_state();  // also proves the directory is writable now; the state now holds what the markers proved
+  for (const std::string& name : markers) ::unlink(path(name).c_str());
 }
 
 void MessageQueue::write_state() {
@@ -317,6 +328,10 @@ uint64_t MessageQueue::append(std::string_view topic, const PayloadBuilder& buil
   }
   write_file_atomically(path(file_name(id)), record);
   fsync_dir(dir_);
+  if (ack_marker_ != 0) {  // the new file proves the counter now
+    ::unlink(path(marker_name(ack_marker_)).c_str());
+    ack_marker_ = 0;
+  }
   index_[id] = record.size();
   bytes_ += record.size();
   next_id_ = id + 1;
@@ -343,9 +358,21 @@ std::vector<QueuedMessage> MessageQueue::peek(size_t n, uint64_t after_id) const
 bool MessageQueue::remove(uint64_t id) {
   auto it = index_.find(id);
   if (it == index_.end()) return false;
-  // The newest file is what proves next_id after a restart: persist the counter before it goes.
-  if (std::next(it) == index_.end()) write_state();
-  ::unlink(path(file_name(id)).c_str());
+  // The newest file is what proves next_id after a restart: rather than unlink it, rename it to a marker
+  // ("ID.ack", never delivered), which the next append deletes. A rename needs no fsync: after a crash
+  // either name is there, and both prove the counter; a state write (two fsyncs) per ack would double
+  // the cost of a steady stream, where every ack removes the newest message.
+  // A marker already on disk is newer than every queued message (appends delete it) and keeps proving.
+  if (std::next(it) == index_.end() && ack_marker_ == 0) {
+    if (::rename(path(file_name(id)).c_str(), path(marker_name(id)).c_str()) == 0) {
+      ack_marker_ = id;
+    } else {
+      write_state();
+      ::unlink(path(file_name(id)).c_str());
+    }
+  } else {
+    ::unlink(path(file_name(id)).c_str());
+  }
   bytes_ -= it->second;
   index_.erase(it);
   return true;

@@ -10,9 +10,10 @@
 // open instead of delivered.
 //
 // Ids are the telemetry's per-device sequence numbers: they start at 1, grow by one per append and are
-// never reused, also after a crash. The highest id in the directory already proves the counter, so the
-// separate "state" file (next id, dropped count) is written only when that proof is about to go away
-// (before the newest file is removed) or when messages are dropped; appends cost one file write.
+// never reused, also after a crash. The highest id in the directory already proves the counter: when the
+// newest message is acknowledged its file is renamed to "ID.ack" (a marker, never delivered) instead of
+// deleted, and the next append deletes the marker. The "state" file (next id, dropped count, CRC) is
+// written at open and when messages are dropped. An append costs one file write and two fsyncs.
 //
 // Bound: at most max_messages files and max_bytes bytes of message files. Appending past the bound drops
 // the oldest messages first; the cumulative count of dropped messages is persisted ("state") and handed to
@@ -20,7 +21,8 @@
 // before the files are unlinked, so a crash in the middle is finished at the next open.
 //
 // Recovery at open: "*.tmp" files (a crash before rename) are deleted, every "*.msg" is read and checked
-// (magic, id equal to its name, lengths, CRC) and deleted when it fails; other names are left alone. A
+// (magic, id equal to its name, lengths, CRC) and deleted when it fails, "*.ack" markers count for the
+// counter and are deleted once the state is written; other names are left alone. A
 // lock file (flock) keeps a second process off the same directory.
 //
 // Not thread-safe: the owner serializes calls (TelemetryClient holds its mutex around them).
@@ -100,6 +102,7 @@ class MessageQueue {
   // The on-disk record of a message (exposed for tests that forge files).
   static std::string encode_record(uint64_t id, std::string_view topic, std::string_view payload);
   static std::string file_name(uint64_t id);
+  static std::string marker_name(uint64_t id);
 
  private:
   std::string path(std::string_view name) const;
@@ -116,6 +119,7 @@ class MessageQueue {
   uint64_t next_id_ = 1;
   uint64_t dropped_total_ = 0;
   uint64_t dropped_through_ = 0;  // every id <= this is removed, acknowledged or dropped
+  uint64_t ack_marker_ = 0;       // id of the "ID.ack" marker on disk, 0 when none
   QueueRecovery recovery_;
 };
 

@@ -78,6 +78,36 @@ TEST(TelemetryQueue, ReopenKeepsMessagesAndNeverReusesIds) {
   EXPECT_EQ(q.append("t", "x"), 5u);
 }
 
+// Acknowledging the newest message leaves an "ID.ack" marker (no state write per ack): with the state file
+// gone too, the marker alone keeps the counter, also when older messages are acknowledged after it.
+TEST(TelemetryQueue, AckMarkerKeepsTheCounterWithoutTheStateFile) {
+  TestDir dir;
+  {
+    MessageQueue q(dir.path());
+    for (int i = 0; i < 4; ++i) q.append("t", "x");
+    EXPECT_TRUE(q.remove(4));
+    EXPECT_TRUE(fs::exists(dir / MessageQueue::marker_name(4)));
+    EXPECT_TRUE(q.remove(3));  // now the newest queued, but 4 was handed out: the marker stays 4
+    EXPECT_TRUE(fs::exists(dir / MessageQueue::marker_name(4)));
+    EXPECT_FALSE(fs::exists(dir / MessageQueue::marker_name(3)));
+  }
+  fs::remove(dir / "state");
+  {
+    MessageQueue q(dir.path());
+    EXPECT_EQ(peek_ids(q), (std::vector<uint64_t>{1, 2}));
+    EXPECT_EQ(q.next_id(), 5u);
+    EXPECT_FALSE(fs::exists(dir / MessageQueue::marker_name(4)));  // the state took over at open
+    EXPECT_EQ(q.append("t", "y"), 5u);
+    EXPECT_TRUE(q.remove(5));
+    EXPECT_TRUE(fs::exists(dir / MessageQueue::marker_name(5)));
+    EXPECT_EQ(q.append("t", "z"), 6u);
+    EXPECT_FALSE(fs::exists(dir / MessageQueue::marker_name(5)));  // the new file proves the counter
+  }
+  fs::remove(dir / "state");
+  MessageQueue q(dir.path());
+  EXPECT_EQ(q.next_id(), 7u);
+}
+
 TEST(TelemetryQueue, StateFileLostStillNeverReusesAStoredId) {
   TestDir dir;
   {
@@ -221,7 +251,7 @@ TEST(TelemetryQueue, GarbageFilesInTheDirectory) {
     for (int g = 0; g < garbage; ++g) {
       const uint64_t id = 1 + rng() % 40;
       const std::string valid = MessageQueue::encode_record(id, "t", payload_for(id));
-      switch (rng() % 6) {
+      switch (rng() % 7) {
         case 0:  // random bytes under a message name (replacing a real message counts as its loss)
           if (expected.count(id) != 0) break;
           write_all(dir / MessageQueue::file_name(id), random_bytes(rng() % 64));
@@ -252,6 +282,10 @@ TEST(TelemetryQueue, GarbageFilesInTheDirectory) {
           expected[id] = payload_for(id);
           max_named = std::max(max_named, id);
           break;
+        case 6:  // an acknowledgement marker (any content): it counts for the counter, then goes
+          write_all(dir / MessageQueue::marker_name(id), random_bytes(rng() % 16));
+          max_named = std::max(max_named, id);
+          break;
       }
     }
     MessageQueue q(dir.path());
@@ -261,7 +295,7 @@ TEST(TelemetryQueue, GarbageFilesInTheDirectory) {
     EXPECT_GT(q.next_id(), max_named);
     for (const auto& entry : fs::directory_iterator(dir.path())) {
       const std::string name = entry.path().filename().string();
-      EXPECT_FALSE(name.ends_with(".tmp")) << name;
+      EXPECT_FALSE(name.ends_with(".tmp") || name.ends_with(".ack")) << name;
       if (name.ends_with(".msg")) {
         const uint64_t id = std::stoull(name.substr(0, 20));
         EXPECT_EQ(expected.count(id), 1u) << name;
@@ -287,10 +321,10 @@ TEST(TelemetryQueue, KillNineDuringAppendAndRemove) {
       ::close(fds[0]);
       MessageQueue q(dir.path(), {.max_messages = 100000, .max_bytes = 1ull << 30});
       for (uint64_t i = 0;; ++i) {
-        // Remove (acknowledge) the oldest every third step; report it before, since it may complete
-        // unreported.
+        // Acknowledge the oldest or the newest every third step; report it first (it may complete
+        // unreported).
         if (i % 3 == 2 && !q.empty()) {
-          uint64_t victim = q.ids().front();
+          uint64_t victim = i % 2 == 0 ? q.ids().front() : q.ids().back();
           uint64_t report = victim | (1ull << 63);
           if (::write(fds[1], &report, 8) != 8) ::_exit(3);
           q.remove(victim);
