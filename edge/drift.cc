@@ -71,5 +71,45 @@ bool PageHinkley::update(float x) {
 // The monitor is a header template; this instance makes the freestanding check compile it for Cortex-M.
 template class DriftMonitor<64, 10>;
 
+bool LevelDrift::configure(const LevelDriftConfig& config) {
+  ok_ = config.baseline_count > 0 && config.tau >= 1 && config.hold >= 1 && config.off >= 0 &&
+        config.off <= config.on;
+  config_ = config;
+  count_ = 0;
+  sum_ = 0;
+  baseline_ = average_ = 0;
+  active_ = false;
+  over_ = under_ = 0;
+  return ok_;
+}
+
+LevelDrift::Event LevelDrift::update(float x) {
+  if (!ok_ || !(x - x == 0)) return Event::kNone;  // not configured, or NaN / Inf
+  if (!baseline_ready()) {
+    sum_ += x;
+    if (++count_ == config_.baseline_count) baseline_ = average_ = static_cast<float>(sum_ / count_);
+    return Event::kNone;
+  }
+  average_ += (x - average_) / config_.tau;
+  const float d = average_ - baseline_;
+  const float distance = d < 0 ? -d : d;
+  if (!active_) {
+    over_ = distance > config_.on ? over_ + 1 : 0;
+    if (over_ >= config_.hold) {
+      active_ = true;
+      under_ = 0;
+      return Event::kStarted;
+    }
+  } else {
+    under_ = distance < config_.off ? under_ + 1 : 0;
+    if (under_ >= config_.hold) {
+      active_ = false;
+      over_ = 0;
+      return Event::kEnded;
+    }
+  }
+  return Event::kNone;
+}
+
 }  // namespace edge
 }  // namespace edgeinfer

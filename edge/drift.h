@@ -273,5 +273,41 @@ class DriftMonitor {
   DriftUpdate last_{};
 };
 
+// A slow shift of one quantity (e.g. the overall vibration level, log10 of its energy) away from its value
+// at deployment: the baseline is the mean of the first `baseline_count` values; after it, an exponential
+// average (time constant `tau` values) is compared with it. Drift starts when the average has been more than
+// `on` from the baseline for `hold` consecutive values, and ends when it has been within `off` for as long.
+// Meant for shifts slower than the average's time constant (hours against minutes); callers leave out values
+// they know are not normal (e.g. during a fault), so that only the slow part is seen.
+struct LevelDriftConfig {
+  int32_t baseline_count = 1800;
+  float tau = 1800;
+  float on = 0.12f, off = 0.06f;
+  int32_t hold = 300;
+};
+
+class LevelDrift {
+ public:
+  enum class Event : uint8_t { kNone, kStarted, kEnded };
+  // False (and unusable) for a non-positive count, tau < 1, hold < 1 or not 0 <= off <= on.
+  bool configure(const LevelDriftConfig& config);
+  // Adds one value (non-finite values are ignored) and says whether drift started or ended with it.
+  Event update(float x);
+  bool baseline_ready() const { return count_ >= config_.baseline_count; }
+  bool active() const { return active_; }
+  float baseline() const { return baseline_; }
+  // The averaged value minus the baseline (0 before the baseline is ready).
+  float shift() const { return baseline_ready() ? average_ - baseline_ : 0.0f; }
+
+ private:
+  LevelDriftConfig config_;
+  bool ok_ = false;
+  int32_t count_ = 0;
+  double sum_ = 0;
+  float baseline_ = 0, average_ = 0;
+  bool active_ = false;
+  int32_t over_ = 0, under_ = 0;
+};
+
 }  // namespace edge
 }  // namespace edgeinfer

@@ -230,5 +230,58 @@ TEST(EdgeDrift, RejectsBadConfiguration) {
   EXPECT_FALSE(monitor.update(f, 0.0f).baseline_ready);
 }
 
+// A stationary but slowly wandering level (an AR(1) process with the simulator's time scales: minutes)
+// never raises level drift over 100k values; a shift of 0.25 (a machine 33% louder) raises it within one
+// time constant plus the hold, and it ends after the level returns.
+TEST(EdgeLevelDrift, NoAlarmOnStationaryWanderingAlarmAfterShiftAndEnd) {
+  LevelDriftConfig config;  // baseline 1800, tau 1800, on 0.12, off 0.06, hold 300
+  LevelDrift drift;
+  ASSERT_TRUE(drift.configure(config));
+  std::mt19937 rng(42);
+  std::normal_distribution<float> noise(0.0f, 1.0f);
+  float wander = 0;
+  auto level = [&] {
+    wander = 0.997f * wander + 0.077f * 0.07f * noise(rng);  // stationary sd 0.07, correlation ~ 330 values
+    return -2.0f + wander + 0.05f * noise(rng);
+  };
+  for (int i = 0; i < 100000; ++i) ASSERT_EQ(drift.update(level()), LevelDrift::Event::kNone) << "value " << i;
+  EXPECT_TRUE(drift.baseline_ready());
+  EXPECT_NEAR(drift.baseline(), -2.0f, 0.1f);
+  EXPECT_LT(std::fabs(drift.shift()), 0.12f);
+  int started = -1;
+  for (int i = 0; i < 20000 && started < 0; ++i)
+    if (drift.update(level() + 0.25f) == LevelDrift::Event::kStarted) started = i;
+  ASSERT_GE(started, 0);
+  EXPECT_TRUE(drift.active());
+  // The average crosses 0.12 after about tau * ln(0.25 / 0.13) = 1180 values, then the hold of 300.
+  EXPECT_GT(started, 300);
+  EXPECT_LT(started, 2600);
+  int ended = -1;
+  for (int i = 0; i < 20000 && ended < 0; ++i)
+    if (drift.update(level()) == LevelDrift::Event::kEnded) ended = i;
+  EXPECT_GE(ended, 300);
+  EXPECT_FALSE(drift.active());
+}
+
+TEST(EdgeLevelDrift, IgnoresNonFiniteValuesAndRejectsBadConfiguration) {
+  LevelDrift drift;
+  LevelDriftConfig config;
+  config.baseline_count = 3;
+  config.hold = 1;
+  config.tau = 1;
+  ASSERT_TRUE(drift.configure(config));
+  for (float x : {1.0f, NAN, 1.0f, INFINITY, 1.0f}) EXPECT_EQ(drift.update(x), LevelDrift::Event::kNone);
+  EXPECT_TRUE(drift.baseline_ready());
+  EXPECT_FLOAT_EQ(drift.baseline(), 1.0f);
+  EXPECT_EQ(drift.update(2.0f), LevelDrift::Event::kStarted);  // tau 1: the average is the value
+  EXPECT_FLOAT_EQ(drift.shift(), 1.0f);
+  EXPECT_EQ(drift.update(1.0f), LevelDrift::Event::kEnded);
+  for (auto bad : {LevelDriftConfig{0, 10, 0.1f, 0.05f, 1}, LevelDriftConfig{10, 0.5f, 0.1f, 0.05f, 1},
+                   LevelDriftConfig{10, 10, 0.1f, 0.2f, 1}, LevelDriftConfig{10, 10, 0.1f, 0.05f, 0}}) {
+    EXPECT_FALSE(drift.configure(bad));
+    EXPECT_EQ(drift.update(5.0f), LevelDrift::Event::kNone);
+  }
+}
+
 }  // namespace
 }  // namespace edgeinfer::edge

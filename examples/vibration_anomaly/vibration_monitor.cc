@@ -78,11 +78,9 @@ bool VibrationMonitor::init(const MonitorConfig& config, const DetectorParams& p
   stats.num_score_bins = 16;
   stats.anomaly_threshold = params.score_threshold;
   stats_ = edge::InferenceStats(stats);
-  above_ = below_ = drift_over_ = drift_under_ = 0;
-  fault_active_ = drift_active_ = false;
-  baseline_count_ = 0;
-  baseline_sum_ = 0;
-  level_baseline_ = level_average_ = 0;
+  above_ = below_ = 0;
+  fault_active_ = false;
+  if (!drift_.configure(config.drift)) return error_ = "drift configuration", false;
   return true;
 }
 
@@ -168,32 +166,10 @@ bool VibrationMonitor::process(uint64_t now_us, WindowResult* result) {
 
   // Drift: only windows that look healthy count, so a fault never reads as drift.
   if (fault_active_ || above) return true;
-  if (!baseline_ready()) {
-    baseline_sum_ += result->level;
-    if (++baseline_count_ == config_.baseline_windows) {
-      level_baseline_ = static_cast<float>(baseline_sum_ / config_.baseline_windows);
-      level_average_ = level_baseline_;
-    }
-    return true;
-  }
-  level_average_ += (result->level - level_average_) / config_.drift_tau_windows;
-  result->drift_statistic = level_average_ - level_baseline_;
-  const float excess = result->drift_statistic < 0 ? -result->drift_statistic : result->drift_statistic;
-  if (!drift_active_) {
-    drift_over_ = excess > config_.drift_on ? drift_over_ + 1 : 0;
-    if (drift_over_ >= config_.drift_hold_windows) {
-      drift_active_ = true;
-      drift_under_ = 0;
-      result->drift_event = AlertEvent::kDriftStarted;
-    }
-  } else {
-    drift_under_ = excess < config_.drift_off ? drift_under_ + 1 : 0;
-    if (drift_under_ >= config_.drift_hold_windows) {
-      drift_active_ = false;
-      drift_over_ = 0;
-      result->drift_event = AlertEvent::kDriftEnded;
-    }
-  }
+  const edge::LevelDrift::Event drift = drift_.update(result->level);
+  result->drift_statistic = drift_.shift();
+  if (drift == edge::LevelDrift::Event::kStarted) result->drift_event = AlertEvent::kDriftStarted;
+  if (drift == edge::LevelDrift::Event::kEnded) result->drift_event = AlertEvent::kDriftEnded;
   return true;
 }
 

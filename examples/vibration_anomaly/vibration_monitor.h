@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "edge/drift.h"
 #include "edge/gates.h"
 #include "edge/inference_stats.h"
 #include "edge/sensor_window.h"
@@ -36,14 +37,9 @@ struct MonitorConfig {
   float max_abs_g = 50;      // sensor values beyond this (or NaN, Inf) are invalid: counted, held
   int confirm_windows = 2;   // consecutive windows above the threshold before a fault alert
   int clear_windows = 10;    // consecutive windows at or below it before the fault is over
-  // Drift: the level's baseline is its mean over the first baseline_windows healthy windows after
-  // deployment; then an exponential average of the level over healthy windows (time constant in windows)
-  // is compared with it: drift when they differ by more than drift_on (log10 energy) for drift_hold
-  // windows, over when back within drift_off for as long.
-  int baseline_windows = 1800;
-  float drift_tau_windows = 1800;
-  float drift_on = 0.12f, drift_off = 0.06f;
-  int drift_hold_windows = 300;
+  // Drift: the level of healthy-looking windows against its mean over the first 30 minutes after
+  // deployment (edge::LevelDrift; thresholds in log10 energy: 0.12 is 32% more energy).
+  edge::LevelDriftConfig drift;  // in windows: baseline 30 min, average over 30 min, 0.12 for 5 min
 };
 
 // What training gives the monitor: the inputs' standardization, the score threshold and the level baseline,
@@ -93,8 +89,8 @@ class VibrationMonitor {
   void wake() { gates_.wake(); }
 
   bool fault_active() const { return fault_active_; }
-  bool drift_active() const { return drift_active_; }
-  bool baseline_ready() const { return baseline_count_ >= config_.baseline_windows; }
+  bool drift_active() const { return drift_.active(); }
+  bool baseline_ready() const { return drift_.baseline_ready(); }
   const edge::InferenceStats& stats() const { return stats_; }
   const edge::SensorWindowCounters& sensor_counters() const { return window_.counters(); }
   const edge::GatePipeline& gates() const { return gates_; }
@@ -118,12 +114,7 @@ class VibrationMonitor {
   edge::InferenceStats stats_;
   int above_ = 0, below_ = 0;
   bool fault_active_ = false;
-  bool drift_active_ = false;
-  int baseline_count_ = 0;
-  double baseline_sum_ = 0;
-  float level_baseline_ = 0;
-  float level_average_ = 0;
-  int drift_over_ = 0, drift_under_ = 0;
+  edge::LevelDrift drift_;
 };
 
 }  // namespace edgeinfer::vibration
