@@ -5,8 +5,11 @@
 // alerts, statistics) over it.
 //
 // Output lines (identical on both sides; the firmware adds "I ..." lines with instruction counts):
-//   W <window> t=<s> <g|s> score=<bits> level=<bits> drift=<bits> fe=<fault event> de=<drift event>
-//       g: gated out, s: scored; float values as their IEEE bits in hex, so equality is exact
+//   W <window> t=<s> <g|s> score=<bits> level=<bits> drift=<bits> features=<hash> inputs=<hash>
+//     fe=<fault event> de=<drift event>
+//       g: gated out, s: scored; float values as their IEEE bits in hex, so equality is exact; hashes of the
+//       feature vector and of the model inputs (FNV-1a, low 32 bits); events: F fault, c cleared, D drift,
+//       d drift over, - none
 //   stats inferences=... gated_out=... anomalies=... score_mean=<bits> nan=... out_of_range=...
 //   checksum <FNV-1a 64 over every window's record>
 //
@@ -52,23 +55,23 @@ inline void make_schedule(Schedule* s) {
 }
 
 // The demo's monitor, with drift scaled down to this short run (baseline over 20 windows, a 5-window
-// average, 5 windows to confirm), so the drift code runs too.
+// average, 5 windows to confirm, and thresholds above the level's normal wander over so short an average),
+// so the drift code runs too: the drift episode is reported as drift, the faults as faults.
 inline MonitorConfig monitor_config() {
   MonitorConfig c;
   c.baseline_windows = 20;
   c.drift_tau_windows = 5;
   c.drift_hold_windows = 5;
+  c.drift_on = 0.2f;
+  c.drift_off = 0.1f;
   return c;
 }
 
-// The model's kernels, the same on both sides: the Cortex-M optimized FULLY_CONNECTED (portable C++ on the
-// host, byte-identical to the reference kernel) and the reference kernels for the rest.
-constexpr int kNumOps = 3;
+// The model's kernels (the autoencoder is four int8 FULLY_CONNECTED ops), the same on both sides: the
+// Cortex-M optimized kernel (SMLAD on the M4; portable C++ on the host, byte-identical to the reference).
+constexpr int kNumOps = 1;
 inline Status register_kernels(MutableOpResolver<kNumOps>* resolver) {
-  EI_RETURN_IF_ERROR(resolver->add(BuiltinOp::kFullyConnected, cortex_m::fully_connected()));
-  EI_RETURN_IF_ERROR(resolver->add(BuiltinOp::kQuantize, reference::quantize()));
-  EI_RETURN_IF_ERROR(resolver->add(BuiltinOp::kDequantize, reference::dequantize()));
-  return Status::ok();
+  return resolver->add(BuiltinOp::kFullyConnected, cortex_m::fully_connected());
 }
 
 inline uint64_t fnv1a(uint64_t hash, const void* data, size_t size) {
@@ -138,7 +141,7 @@ bool run(Interpreter* model, const DetectorParams& params, Hooks& hooks) {
   static float frames[kHopFrames * kAxes];
   uint64_t checksum = 1469598103934665603ull;
   int window = 0;
-  char line[160];
+  char line[200];
   for (int second = 0; second < kSeconds; ++second) {
     sim.generate(frames, kHopFrames);
     if (second == 10) {  // a broken sample and a spike out of range: counted and held, never a crash
@@ -172,6 +175,13 @@ bool run(Interpreter* model, const DetectorParams& params, Hooks& hooks) {
       p = put_hex32(p, float_bits(r.level));
       p = put(p, " drift=");
       p = put_hex32(p, float_bits(r.drift_statistic));
+      // Hashes of the feature vector and the model inputs: where host and target part, if they do.
+      p = put(p, " features=");
+      p = put_hex32(p, static_cast<uint32_t>(
+                           fnv1a(1469598103934665603ull, r.features,
+                                 sizeof(float) * static_cast<size_t>(monitor.features().num_features()))));
+      p = put(p, " inputs=");
+      p = put_hex32(p, static_cast<uint32_t>(fnv1a(1469598103934665603ull, r.inputs, sizeof(float) * kModelInputs)));
       p = put(p, " fe=");
       *p++ = event_char(r.fault_event);
       p = put(p, " de=");
