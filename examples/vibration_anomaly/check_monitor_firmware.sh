@@ -71,7 +71,12 @@ grep '^checksum' "$build/host.txt"
 # 4. Figures and the budget.
 grep -E '^(vibration monitor firmware|arena|instructions_per_window|ram) ' "$build/target.txt"
 echo "flash and RAM (arm-none-eabi-size -A):"
-arm-none-eabi-size -A "$elf" | grep -E '^\.(vectors|text|rodata|model|ARM|init_array|data|bss|arena|stack|tdata|tbss) '
+arm-none-eabi-size -A "$elf" | grep -E '^\.(vectors|text|rodata|model|ARM\.ex|init_array|data|bss|arena|stack|tdata|tbss) '
+arm-none-eabi-size -A "$elf" | awk '
+  /^\.(vectors|text|rodata|model|ARM\.exidx|ARM\.extab|init_array|data|tdata) / { flash += $2 }
+  /^\.(stack|data|tdata|tbss|bss|arena) / { ram += $2 }
+  /^\.model / { model = $2 }
+  END { printf "flash %d bytes (the model %d), RAM %d bytes (with the stack)\n", flash, model, ram }'
 pipeline_max=$(sed -n 's/^instructions_per_window .*pipeline_max=\([0-9]*\).*/\1/p' "$build/target.txt")
 if [ -z "$pipeline_max" ] || [ "$windows" -lt 200 ]; then
   echo "FAIL: the firmware's output is incomplete"

@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   std::ifstream model_file(dir + "/model.tflite", std::ios::binary);
   std::ifstream json_file(dir + "/detector.json");
   if (!model_file || !json_file) return fail("cannot read " + dir + "/model.tflite and detector.json");
-  const std::vector<char> bytes((std::istreambuf_iterator<char>(model_file)), std::istreambuf_iterator<char>());
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(model_file)),
+                                std::istreambuf_iterator<char>());
   // Aligned like the firmware's copy in flash.
   alignas(16) static unsigned char model_data[1 << 20];
   if (bytes.size() > sizeof model_data) return fail("model too large");

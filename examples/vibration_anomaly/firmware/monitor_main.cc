@@ -145,7 +145,8 @@ int main() {
   cm::write("instructions_per_window");
   write_field("pipeline_max", hooks.pipeline_max);
   write_field("pipeline_mean", hooks.pipeline_sum / windows);
-  write_field("pipeline_mean_scored", hooks.scored_windows ? hooks.pipeline_scored_sum / hooks.scored_windows : 0);
+  write_field("pipeline_mean_scored",
+              hooks.scored_windows ? hooks.pipeline_scored_sum / hooks.scored_windows : 0);
   write_field("model_max", hooks.model_max);
   write_field("model_mean", hooks.scored_windows ? hooks.model_sum / hooks.scored_windows : 0);
   cm::write("\n");
@@ -155,6 +156,10 @@ int main() {
   write_field("arena_reserved_bytes", sizeof g_arena);
   write_field("stack_reserved_bytes", cm::stack_size());
   write_field("stack_peak_bytes", cm::stack_peak_bytes());
+  // The device's own state (window ring, planar copy, feature workspace, gates, statistics) apart from the
+  // test harness's (the simulator, its schedule and the frame buffer, also in .bss).
+  write_field("monitor_bytes", sizeof(vib::VibrationMonitor));
+  write_field("interpreter_bytes", sizeof(edgeinfer::Interpreter));
   cm::write("\n");
   cm::exit(0);
 }

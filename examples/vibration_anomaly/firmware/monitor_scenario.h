@@ -162,7 +162,8 @@ bool run(Interpreter* model, const DetectorParams& params, Hooks& hooks) {
                                  float_bits(r.score),
                                  float_bits(r.level),
                                  float_bits(r.drift_statistic),
-                                 static_cast<uint32_t>(r.fault_event) | static_cast<uint32_t>(r.drift_event) << 8};
+                                 static_cast<uint32_t>(r.fault_event) | static_cast<uint32_t>(r.drift_event)
+                                                                            << 8};
       checksum = fnv1a(checksum, record, sizeof record);
       char* p = put(line, "W ");
       p = put_u64(p, static_cast<uint64_t>(window));
@@ -181,7 +182,8 @@ bool run(Interpreter* model, const DetectorParams& params, Hooks& hooks) {
                            fnv1a(1469598103934665603ull, r.features,
                                  sizeof(float) * static_cast<size_t>(monitor.features().num_features()))));
       p = put(p, " inputs=");
-      p = put_hex32(p, static_cast<uint32_t>(fnv1a(1469598103934665603ull, r.inputs, sizeof(float) * kModelInputs)));
+      p = put_hex32(
+          p, static_cast<uint32_t>(fnv1a(1469598103934665603ull, r.inputs, sizeof(float) * kModelInputs)));
       p = put(p, " fe=");
       *p++ = event_char(r.fault_event);
       p = put(p, " de=");
