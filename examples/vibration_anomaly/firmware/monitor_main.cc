@@ -3,9 +3,11 @@
 // `edgeinfer demo vibration --save-detector`: the int8 autoencoder in flash, its input standardization and
 // threshold). Prints the scenario's lines (compared with monitor_host's by check_monitor_firmware.sh) and,
 // per window, the instructions QEMU counted (icount) for the pipeline and the model:
-//   I <window> pipeline=<n> model=<n>
+//   I <window> pipeline=<n> ingest=<n> model=<n>
 //     pipeline: sensor window push + features + gate + model inputs + quantization + score + alert logic +
-//               statistics, i.e. the monitor's push() minus the model's invoke
+//               statistics, i.e. the monitor's push() calls for the window minus the model's invoke
+//     ingest:   the part of it that stores the samples in the window's ring (the pushes that do not
+//               complete the window: all of the hop's frames but the last)
 //     model:    from the first op's start to the last op's end (an OpObserver)
 // then their maxima and means, the arena and the RAM sections.
 #include <cstddef>
@@ -67,32 +69,39 @@ void write_field(const char* key, uint64_t value) {
 struct FirmwareHooks {
   ModelTimer* timer;
   uint64_t push_start = 0;
-  uint64_t push_ticks = 0;  // of the pushes since the last window
+  uint64_t ingest_ticks = 0;  // pushes that did not complete a window, since the last window
   uint64_t pipeline_max = 0, model_max = 0, pipeline_sum = 0, model_sum = 0, scored_windows = 0;
-  uint64_t pipeline_scored_sum = 0;
+  uint64_t ingest_sum = 0;
 
+  uint64_t instructions(uint64_t ticks) const {
+    const uint64_t n = cm::ticks_to_instructions(ticks), overhead = cm::icount_overhead_instructions();
+    return n > overhead ? n - overhead : 0;
+  }
   void write(const char* text) { cm::write(text); }
   void before_push() { push_start = cm::icount_ticks(); }
   void after_push(bool window_done, int window) {
-    push_ticks += cm::icount_ticks() - push_start;
-    if (!window_done) return;
-    const uint64_t overhead = cm::icount_overhead_instructions();
-    uint64_t total = cm::ticks_to_instructions(push_ticks);
-    total = total > overhead ? total - overhead : 0;
+    const uint64_t ticks = cm::icount_ticks() - push_start;
+    if (!window_done) {
+      ingest_ticks += ticks;
+      return;
+    }
+    const uint64_t ingest = cm::ticks_to_instructions(ingest_ticks);
+    const uint64_t process = instructions(ticks);
     const uint64_t model = cm::ticks_to_instructions(timer->take_ticks());
-    const uint64_t pipeline = total > model ? total - model : 0;
-    push_ticks = 0;
+    const uint64_t pipeline = ingest + (process > model ? process - model : 0);
+    ingest_ticks = 0;
     cm::write("I ");
     cm::write_u64(static_cast<uint64_t>(window));
     write_field("pipeline", pipeline);
+    write_field("ingest", ingest);
     write_field("model", model);
     cm::write("\n");
     if (pipeline > pipeline_max) pipeline_max = pipeline;
     if (model > model_max) model_max = model;
     pipeline_sum += pipeline;
+    ingest_sum += ingest;
     if (model > 0) {
       model_sum += model;
-      pipeline_scored_sum += pipeline;
       ++scored_windows;
     }
   }
@@ -145,8 +154,7 @@ int main() {
   cm::write("instructions_per_window");
   write_field("pipeline_max", hooks.pipeline_max);
   write_field("pipeline_mean", hooks.pipeline_sum / windows);
-  write_field("pipeline_mean_scored",
-              hooks.scored_windows ? hooks.pipeline_scored_sum / hooks.scored_windows : 0);
+  write_field("ingest_mean", hooks.ingest_sum / windows);
   write_field("model_max", hooks.model_max);
   write_field("model_mean", hooks.scored_windows ? hooks.model_sum / hooks.scored_windows : 0);
   cm::write("\n");

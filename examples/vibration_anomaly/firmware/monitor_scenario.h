@@ -154,7 +154,10 @@ bool run(Interpreter* model, const DetectorParams& params, Hooks& hooks) {
       WindowResult r;
       bool window_done = false;
       hooks.before_push();
-      done += monitor.push(frames + done * kAxes, kHopFrames - done, now_us, &r, &window_done);
+      // The hop in two pushes, as a sensor driver might deliver it: all frames but the last (ingest only),
+      // then the last, which completes the window (so the firmware can time ingest and processing apart).
+      const int chunk = done == 0 ? kHopFrames - 1 : kHopFrames - done;
+      done += monitor.push(frames + done * kAxes, chunk, now_us, &r, &window_done);
       hooks.after_push(window_done, window);
       if (!window_done) continue;
       const uint32_t record[] = {static_cast<uint32_t>(window),
