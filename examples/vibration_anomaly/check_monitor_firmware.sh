@@ -4,7 +4,7 @@
 #   1. trains a detector with the host CLI (`edgeinfer demo vibration --hours 0.05 --save-detector`);
 #   2. builds firmware/ (vibration_monitor.elf) with it embedded (embed_detector.cmake) and runs it;
 #   3. runs the same scenario on the host (vibration_monitor_host) and compares every window's line, the
-#      statistics and the checksum;
+#      statistics and the checksum; the scenario's four faults must each raise one alert, its drift one;
 #   4. asserts features + gate + statistics (the pipeline: the monitor's push() minus the model's invoke) take
 #      at most 1.0 M instructions per 2-second 3-axis window, and prints the model's instructions, flash and RAM.
 #   examples/vibration_anomaly/check_monitor_firmware.sh HOST_EDGEINFER HOST_MONITOR BUILD_DIR
@@ -56,7 +56,11 @@ if [ $status -ne 0 ]; then
 fi
 
 # 3. The host, and the comparison (the firmware's "I" lines and header are its own).
-"$host_monitor" "$detector" >"$build/host.txt"
+"$host_monitor" "$detector" >"$build/host.txt" || {
+  cat "$build/host.txt"
+  echo "FAIL: vibration_monitor_host"
+  exit 1
+}
 grep -E '^(W|stats|checksum) ' "$build/target.txt" >"$build/target_compared.txt" || true
 if ! diff "$build/host.txt" "$build/target_compared.txt" >"$build/diff.txt"; then
   head -20 "$build/diff.txt"
@@ -67,6 +71,12 @@ windows=$(grep -c '^W ' "$build/host.txt")
 alerts=$(grep -c ' fe=F ' "$build/host.txt" || true)
 echo "host == Cortex-M4: $windows windows, $alerts fault alerts, $(grep '^stats' "$build/host.txt")"
 grep '^checksum' "$build/host.txt"
+# The scenario's four faults (full severity) each raise one alert, its drift episode a drift alert.
+drift_alerts=$(grep -c ' de=D' "$build/host.txt" || true)
+if [ "$alerts" -ne 4 ] || [ "$drift_alerts" -ne 1 ]; then
+  echo "FAIL: expected 4 fault alerts and 1 drift alert, got $alerts and $drift_alerts"
+  exit 1
+fi
 
 # 4. Figures and the budget.
 grep -E '^(vibration monitor firmware|arena|instructions_per_window|ram) ' "$build/target.txt"
