@@ -16,9 +16,10 @@ math(EXPR model_bytes "${hex_length} / 2")
 if(model_bytes EQUAL 0)
   message(FATAL_ERROR "${DETECTOR_DIR}/model.tflite is empty")
 endif()
-# 16 bytes per line.
+# 16 bytes per line (CMake's regular expressions have no {n}).
 string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," model_c "${model_hex}")
-string(REGEX REPLACE "((0x..,){16})" "\\1\n    " model_c "${model_c}")
+string(REPEAT "0x..," 16 sixteen)
+string(REGEX REPLACE "(${sixteen})" "\\1\n    " model_c "${model_c}")
 
 file(READ "${DETECTOR_DIR}/detector.json" json)
 set(arrays "")
