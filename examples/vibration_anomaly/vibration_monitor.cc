@@ -1,6 +1,7 @@
 #include "examples/vibration_anomaly/vibration_monitor.h"
 
 #include <cmath>
+#include <cstring>
 
 namespace edgeinfer::vibration {
 namespace {
@@ -8,9 +9,31 @@ namespace {
 // Below this a ratio is treated as this (log10 of 0 is -inf): far below any band of a running machine.
 constexpr float kFloorRatio = 1e-9f;
 
+// log10 of a float by our own arithmetic, not libm's: glibc and the Cortex-M C libraries round log10f
+// differently in the last bit, and the firmware test requires the device's inputs to equal the host's.
+// x = 2^e m with m in [sqrt(1/2), sqrt(2)) by integer arithmetic on the bits, ln m by the atanh series in
+// s = (m - 1) / (m + 1) (|s| < 0.172, truncation < 3e-9 relative), then log10 x = ln m log10(e) + e log10(2).
+// Only IEEE add, multiply and divide: with -ffp-contract=off, the same bits on every target. Error within a
+// few ulp. For positive normal x (callers clamp to >= kFloorRatio); +Inf and NaN pass through.
+float log10_positive(float x) {
+  if (!(x < 3.4e38f)) return x;
+  uint32_t bits;
+  std::memcpy(&bits, &x, sizeof bits);
+  bits += 0x3f800000u - 0x3f3504f3u;  // offsetting by sqrt(1/2)'s bits moves the exponent boundary there
+  const int e = static_cast<int>(bits >> 23) - 127;
+  bits = (bits & 0x7fffffu) + 0x3f3504f3u;
+  float m;
+  std::memcpy(&m, &bits, sizeof m);
+  const float s = (m - 1.0f) / (m + 1.0f);
+  const float s2 = s * s;
+  const float ln_m =
+      2.0f * s * (1.0f + s2 * (1.0f / 3 + s2 * (1.0f / 5 + s2 * (1.0f / 7 + s2 * (1.0f / 9)))));
+  return ln_m * 0.434294481903f + static_cast<float>(e) * 0.301029995664f;
+}
+
 float log10_ratio(float value, float total) {
   const float ratio = total > 0 ? value / total : 0;
-  return std::log10(ratio > kFloorRatio ? ratio : kFloorRatio);
+  return log10_positive(ratio > kFloorRatio ? ratio : kFloorRatio);
 }
 
 }  // namespace
@@ -28,10 +51,10 @@ bool model_inputs_from_features(const edge::VibrationFeatures& extractor, const 
     float* out = inputs + a * kInputsPerAxis;
     for (int b = 0; b < kBands; ++b)
       out[b] = log10_ratio(axis[edge::VibrationFeatures::kStatsPerAxis + b], total);
-    out[kBands] = std::log10(axis[3] > kFloorRatio ? axis[3] : kFloorRatio);      // crest
-    out[kBands + 1] = std::log10(axis[4] > kFloorRatio ? axis[4] : kFloorRatio);  // kurtosis
+    out[kBands] = log10_positive(axis[3] > kFloorRatio ? axis[3] : kFloorRatio);      // crest
+    out[kBands + 1] = log10_positive(axis[4] > kFloorRatio ? axis[4] : kFloorRatio);  // kurtosis
   }
-  *level = std::log10(total > kFloorRatio ? total : kFloorRatio);
+  *level = log10_positive(total > kFloorRatio ? total : kFloorRatio);
   for (int i = 0; i < kModelInputs; ++i)
     if (!std::isfinite(inputs[i])) return false;
   return true;
