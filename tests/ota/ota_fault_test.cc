@@ -90,6 +90,17 @@ class OtaFaults : public ::testing::Test {
     ASSERT_FALSE(v1_.empty());
     ASSERT_FALSE(v2_.empty());
   }
+  void TearDown() override {  // the device directories fresh_dir() made for this process
+    const std::string suffix = "_" + std::to_string(::getpid());
+    std::error_code error;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(std::filesystem::temp_directory_path(), error)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("edgeinfer_ota_", 0) == 0 && name.size() > suffix.size() &&
+          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+        std::filesystem::remove_all(entry.path(), error);
+    }
+  }
 
   // A device running confirmed version 1.
   std::string device_with_v1(const std::string& name) {

@@ -3,6 +3,8 @@
 
 #include <sodium.h>
 
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -108,6 +110,63 @@ class PowerCutStorage final : public OtaStorage {
   int cut_at_;
   int writes_ = 0;
   bool dead_ = false;
+};
+
+// Regions in memory; `writes` counts the writing calls.
+class MemoryStorage final : public OtaStorage {
+ public:
+  explicit MemoryStorage(uint32_t model_capacity = 1u << 20) : model_capacity_(model_capacity) {}
+  int writes = 0;
+  std::vector<uint8_t> regions[6];
+
+  uint32_t capacity(Region region) override {
+    return region >= Region::kState0 ? kStateRecordBytes : model_capacity_;
+  }
+  bool begin_write(Region region, uint32_t size) override {
+    ++writes;
+    if (size > capacity(region)) return false;
+    regions[static_cast<int>(region)].clear();
+    return true;
+  }
+  bool write(Region region, uint32_t offset, const void* data, uint32_t size) override {
+    ++writes;
+    auto& r = regions[static_cast<int>(region)];
+    if (uint64_t{offset} + size > capacity(region)) return false;
+    if (r.size() < offset + size) r.resize(offset + size);
+    std::memcpy(r.data() + offset, data, size);
+    return true;
+  }
+  bool sync(Region) override { return true; }
+  bool read(Region region, uint32_t offset, void* data, uint32_t size) override {
+    const auto& r = regions[static_cast<int>(region)];
+    if (uint64_t{offset} + size > r.size()) return false;
+    std::memcpy(data, r.data() + offset, size);
+    return true;
+  }
+
+ private:
+  uint32_t model_capacity_;
+};
+
+// A runner that loads anything and fails the golden run number `fail_at` (0 = the self-test; < 0 never).
+class ScriptedRunner final : public ModelRunner {
+ public:
+  explicit ScriptedRunner(int fail_at = -1) : fail_at_(fail_at) {}
+  int loads = 0, runs = 0;
+  bool load(OtaStorage&, int, const PackageHeader&, char*, size_t) override {
+    ++loads;
+    return true;
+  }
+  bool run_golden(char* message, size_t message_size) override {
+    if (runs++ == fail_at_) {
+      std::snprintf(message, message_size, "scripted failure at run %d", fail_at_);
+      return false;
+    }
+    return true;
+  }
+
+ private:
+  int fail_at_;
 };
 
 }  // namespace edgeinfer::ota::testing
