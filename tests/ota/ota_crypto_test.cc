@@ -2,6 +2,7 @@
 // against the RFC 8032 / FIPS 180 known answers.
 #include <sodium.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -187,17 +188,21 @@ TEST_F(OtaCrypto, Ed25519SpeedOnTheHost) {
   crypto_sign_keypair(pk, sk);
   std::vector<uint8_t> msg(1024, 7);
   crypto_sign_detached(sig, nullptr, msg.data(), msg.size(), sk);
+  // The best of 5 rounds of 20: the build host is shared, the minimum is the least disturbed figure.
   const int runs = 20;
-  const auto start = std::chrono::steady_clock::now();
+  double mine = 1e30, ref = 1e30;
   int ok = 0;
-  for (int i = 0; i < runs; ++i) ok += ed25519_verify(sig, msg.data(), msg.size(), pk);
-  const double mine =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  const auto start_ref = std::chrono::steady_clock::now();
-  for (int i = 0; i < runs; ++i) ok += crypto_sign_verify_detached(sig, msg.data(), msg.size(), pk) == 0;
-  const double ref =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start_ref).count();
-  EXPECT_EQ(ok, 2 * runs);
+  for (int round = 0; round < 5; ++round) {
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < runs; ++i) ok += ed25519_verify(sig, msg.data(), msg.size(), pk);
+    mine = std::min(
+        mine, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+    start = std::chrono::steady_clock::now();
+    for (int i = 0; i < runs; ++i) ok += crypto_sign_verify_detached(sig, msg.data(), msg.size(), pk) == 0;
+    ref = std::min(
+        ref, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count());
+  }
+  EXPECT_EQ(ok, 2 * 5 * runs);
   std::printf("[ FIGURE   ] ed25519 verify (1 KiB message): ours %.2f ms, libsodium %.3f ms per signature\n",
               mine / runs, ref / runs);
   EXPECT_LT(mine / runs, 100.0);  // a slow host still verifies a package in well under a second
