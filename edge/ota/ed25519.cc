@@ -6,13 +6,13 @@ namespace edgeinfer::ota {
 namespace {
 
 // ---- GF(p), p = 2^255 - 19 -------------------------------------------------------------------------------
-// Value = sum limb[i] * 2^(16 i). Limbs are signed and may leave [0, 2^16) between carries; products of two
-// carried elements (or of sums of two) stay far below 2^63.
+// Value = sum limb[i] * 2^(16 i). Limbs are signed 32-bit and may leave [0, 2^16) between carries (sums and
+// differences of two carried elements stay below 2^19); products are accumulated in 64 bits.
 struct Fe {
-  int64_t limb[16];
+  int32_t limb[16];
 };
 
-Fe fe_small(int64_t value) {
+Fe fe_small(int32_t value) {
   Fe r = {};
   r.limb[0] = value;
   return r;
@@ -29,7 +29,7 @@ void fe_sub(Fe& out, const Fe& a, const Fe& b) {
 // One carry pass: limbs into [0, 2^16), the carry out of the top limb folded back as 2^256 = 38 (mod p).
 void fe_carry(Fe& a) {
   for (int i = 0; i < 16; ++i) {
-    const int64_t carry = a.limb[i] >> 16;  // arithmetic shift: floor division for negative limbs too
+    const int32_t carry = a.limb[i] >> 16;  // arithmetic shift: floor division for negative limbs too
     a.limb[i] -= carry * 65536;
     if (i < 15)
       a.limb[i + 1] += carry;
@@ -38,18 +38,31 @@ void fe_carry(Fe& a) {
   }
 }
 
+// A 32 x 32 -> 64-bit product: one SMULL/SMLAL on Cortex-M, not a 64 x 64 multiplication sequence.
+inline int64_t wide_product(int32_t a, int32_t b) {
+  return static_cast<int64_t>(a) * b;
+}
+
 // The 31-limb product folded back to 16 limbs (2^(16 (i + 16)) = 38 * 2^(16 i)) and carried.
 void fe_reduce_wide(Fe& out, int64_t t[31]) {
   for (int i = 0; i < 15; ++i) t[i] += 38 * t[i + 16];
-  for (int i = 0; i < 16; ++i) out.limb[i] = t[i];
-  fe_carry(out);
-  fe_carry(out);
+  for (int pass = 0; pass < 2; ++pass) {  // in 64 bits: the first pass folds over 2^31 into t[0]
+    for (int i = 0; i < 16; ++i) {
+      const int64_t carry = t[i] >> 16;
+      t[i] -= carry * 65536;
+      if (i < 15)
+        t[i + 1] += carry;
+      else
+        t[0] += 38 * carry;
+    }
+  }
+  for (int i = 0; i < 16; ++i) out.limb[i] = static_cast<int32_t>(t[i]);
 }
 
 void fe_mul(Fe& out, const Fe& a, const Fe& b) {
   int64_t t[31] = {};
   for (int i = 0; i < 16; ++i)
-    for (int j = 0; j < 16; ++j) t[i + j] += a.limb[i] * b.limb[j];
+    for (int j = 0; j < 16; ++j) t[i + j] += wide_product(a.limb[i], b.limb[j]);
   fe_reduce_wide(out, t);
 }
 
@@ -57,8 +70,8 @@ void fe_mul(Fe& out, const Fe& a, const Fe& b) {
 void fe_square(Fe& out, const Fe& a) {
   int64_t t[31] = {};
   for (int i = 0; i < 16; ++i) {
-    t[2 * i] += a.limb[i] * a.limb[i];
-    for (int j = i + 1; j < 16; ++j) t[i + j] += 2 * a.limb[i] * a.limb[j];
+    t[2 * i] += wide_product(a.limb[i], a.limb[i]);
+    for (int j = i + 1; j < 16; ++j) t[i + j] += wide_product(2 * a.limb[i], a.limb[j]);
   }
   fe_reduce_wide(out, t);
 }
@@ -89,7 +102,7 @@ void fe_pow_p58(Fe& out, const Fe& a) {
 
 // Canonical little-endian bytes (value reduced below p).
 void fe_to_bytes(uint8_t out[32], const Fe& a) {
-  static const int64_t kP[16] = {0xffed, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
+  static const int32_t kP[16] = {0xffed, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff,
                                  0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0xffff, 0x7fff};
   Fe t = a;
   for (int pass = 0; pass < 8; ++pass) {  // two or three passes in practice; stop once every limb fits
@@ -102,7 +115,7 @@ void fe_to_bytes(uint8_t out[32], const Fe& a) {
   // Now 0 <= t < 2^256 < 3p: subtract p while it fits.
   for (int round = 0; round < 2; ++round) {
     Fe m;
-    int64_t borrow = 0;
+    int32_t borrow = 0;
     for (int i = 0; i < 16; ++i) {
       m.limb[i] = t.limb[i] - kP[i] - borrow;
       borrow = m.limb[i] < 0 ? 1 : 0;
@@ -119,7 +132,7 @@ void fe_to_bytes(uint8_t out[32], const Fe& a) {
 // The low 255 bits of `in` (the top bit is the x sign in point encodings).
 Fe fe_from_bytes(const uint8_t in[32]) {
   Fe r;
-  for (int i = 0; i < 16; ++i) r.limb[i] = in[2 * i] | (int64_t{in[2 * i + 1]} << 8);
+  for (int i = 0; i < 16; ++i) r.limb[i] = in[2 * i] | (int32_t{in[2 * i + 1]} << 8);
   r.limb[15] &= 0x7fff;
   return r;
 }

@@ -7,8 +7,10 @@
 // not be of small order, and the check is the cofactorless encode([S]B - [k]A) == R with
 // k = SHA-512(R || A || M) mod L. Not constant time: everything it handles is public.
 //
-// Cost: field elements are 16 limbs of 16 bits in int64 (no 128-bit products: Cortex-M has none), one
-// joint double-scalar multiplication (Straus); see tests/ota/ota_crypto_test.cc for the measured speed.
+// Cost: field elements are 16 limbs of 16 bits (int32, products summed in int64: Cortex-M has no 128-bit
+// products), one joint double-scalar multiplication (Straus). Measured: about 1.1-1.4 ms per verification on
+// the x86 build host (tests/ota/ota_crypto_test.cc), 15.7 M instructions on a Cortex-M4 under QEMU
+// (tests/firmware/ota_verify_main.cc), about 3 KB of stack.
 #pragma once
 
 #include <cstddef>
