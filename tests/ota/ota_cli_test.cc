@@ -41,6 +41,12 @@ TEST_F(OtaCli, KeygenPackVerifyInstallStatus) {
   EXPECT_EQ(key_stat.st_mode & 0777, 0600u);
   EXPECT_EQ(key_stat.st_size, 64);
   EXPECT_EQ(std::filesystem::file_size(dir_ + "/keys/ota.pub"), 32u);
+  const auto first_key = testing::read_all(dir_ + "/keys/ota.key");
+  r = ota("keygen --out " + dir_ + "/keys");  // never replaces a key pair devices may trust
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(lines(r.output), 1) << r.output;
+  EXPECT_NE(r.output.find("exists: not replacing a signing key"), std::string::npos) << r.output;
+  EXPECT_EQ(testing::read_all(dir_ + "/keys/ota.key"), first_key);
   const std::string key = " --key " + dir_ + "/keys/ota.key", pub = " --pub " + dir_ + "/keys/ota.pub";
 
   r = ota("pack " + model_ + key + " --version 4 --target gw-x86 -o " + dir_ + "/v4.eiota");

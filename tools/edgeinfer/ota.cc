@@ -62,6 +62,10 @@ int keygen(const OtaOptions& o) {
   std::error_code error;
   std::filesystem::create_directories(o.out_dir, error);
   if (error) throw CliError{o.out_dir + ": cannot create: " + error.message()};
+  // Devices trust the public key they were given: silently replacing a key pair would orphan them.
+  for (const char* name : {"/ota.key", "/ota.pub"})
+    if (std::filesystem::exists(o.out_dir + name, error))
+      throw CliError{o.out_dir + name + " exists: not replacing a signing key (move it away first)"};
   ota::PublicKey pub;
   ota::SecretKey key;
   ota::generate_keypair(&pub, &key);
