@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Fuzzes with libFuzzer (ASan + UBSan) for SECONDS in total (default 60):
 #   scripts/fuzz.sh [SECONDS] [extra libFuzzer flags...]
-# Four targets share the time: model loading, allocation and invoke (edgeinfer_model_loader_fuzzer, the
+# Five targets share the time: model loading, allocation and invoke (edgeinfer_model_loader_fuzzer, the
 # rest), the CLI's inspect/run reports, text and JSON (edgeinfer_cli_report_fuzzer, 1/3), the .npy reader
-# (edgeinfer_npy_fuzzer, 1/10; seeded with a few small .npy files as well) and the dataset parsers: IDX plain
-# and gzipped, CSV, integer .npy labels (edgeinfer_data_fuzzer, 1/10; seeded with small IDX and CSV files).
+# (edgeinfer_npy_fuzzer, 1/10; seeded with a few small .npy files as well), the dataset parsers: IDX plain
+# and gzipped, CSV, integer .npy labels (edgeinfer_data_fuzzer, 1/10; seeded with small IDX and CSV files)
+# and the OTA package parser and slot install (edgeinfer_ota_package_fuzzer, 1/10; seeded with a well-formed
+# unsigned package).
 # Builds build/fuzz with clang, seeds the corpora with builder-made models and, read-only, the smaller real
 # models of ../shared/models (EDGEINFER_SHARED_DIR), then fuzzes in fork mode so that one finding does not end
 # the run. Prints executions and findings; exits non-zero when libFuzzer found a crash, sanitizer report,
@@ -25,7 +27,7 @@ jobs=${EDGEINFER_FUZZ_BUILD_JOBS:-2}
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DEDGEINFER_FUZZ=ON -DEDGEINFER_BUILD_TESTS=OFF \
   -DEDGEINFER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C "$build" -j"$jobs" edgeinfer_model_loader_fuzzer edgeinfer_cli_report_fuzzer edgeinfer_npy_fuzzer \
-  edgeinfer_data_fuzzer edgeinfer_fuzz_seeds
+  edgeinfer_data_fuzzer edgeinfer_ota_package_fuzzer edgeinfer_fuzz_seeds
 
 # Stack traces for UBSan findings too.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
@@ -54,7 +56,8 @@ fi
 report_seconds=$((seconds / 3))
 npy_seconds=$((seconds / 10))
 data_seconds=$((seconds / 10))
-loader_seconds=$((seconds - report_seconds - npy_seconds - data_seconds))
+ota_seconds=$((seconds / 10))
+loader_seconds=$((seconds - report_seconds - npy_seconds - data_seconds - ota_seconds))
 failed=0
 
 # fuzz TARGET SECONDS CORPUS_DIR [extra flags]: runs one target; sets failed=1 on findings.
@@ -128,6 +131,18 @@ mkdir -p "$build/corpus-data"
 [ -e "$build/corpus-data/seed.csv" ] ||
   printf 'label,a,b,c\r\n3,0.5,-1,2e1\n0,1,2,+3\n' >"$build/corpus-data/seed.csv"
 fuzz data_fuzzer "$data_seconds" "$build/corpus-data" "$@"
+# OTA seed: a well-formed unsigned package for target "fuzz" (edge/ota/package.h): header, a 4-byte payload,
+# 2 + 2 golden bytes, a zero signature.
+mkdir -p "$build/corpus-ota"
+[ -e "$build/corpus-ota/seed.eiota" ] || {
+  printf 'EIOTA\x00\x00\x00\x01\x00\x00\x00\x02\x00\x00\x00fuzz'
+  head -c 28 /dev/zero
+  printf '\x04\x00\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00'
+  head -c 36 /dev/zero
+  printf 'TFL3\x01\x02\x03\x04'
+  head -c 64 /dev/zero
+} >"$build/corpus-ota/seed.eiota"
+fuzz ota_package_fuzzer "$ota_seconds" "$build/corpus-ota" "$@"
 rmdir "$build/artifacts/$run_id" 2>/dev/null || true
 if [ "$failed" -ne 0 ]; then
   exit 1

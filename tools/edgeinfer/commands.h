@@ -43,5 +43,6 @@ Command add_quantize_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_train_command(CLI::App& app);
 Command add_prune_command(CLI::App& app);
+Command add_ota_command(CLI::App& app);
 
 }  // namespace edgeinfer::cli

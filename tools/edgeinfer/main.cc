@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
       edgeinfer::cli::add_size_command(app),     edgeinfer::cli::add_compare_command(app),
       edgeinfer::cli::add_quantize_command(app), edgeinfer::cli::add_eval_command(app),
       edgeinfer::cli::add_train_command(app),    edgeinfer::cli::add_prune_command(app),
+      edgeinfer::cli::add_ota_command(app),
   };
   try {
     app.parse(argc, argv);
