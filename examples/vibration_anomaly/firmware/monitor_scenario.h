@@ -59,11 +59,11 @@ inline void make_schedule(Schedule* s) {
 // so the drift code runs too: the drift episode is reported as drift, the faults as faults.
 inline MonitorConfig monitor_config() {
   MonitorConfig c;
-  c.baseline_windows = 20;
-  c.drift_tau_windows = 5;
-  c.drift_hold_windows = 5;
-  c.drift_on = 0.2f;
-  c.drift_off = 0.1f;
+  c.drift.baseline_count = 20;
+  c.drift.tau = 5;
+  c.drift.hold = 5;
+  c.drift.on = 0.2f;
+  c.drift.off = 0.1f;
   return c;
 }
 
