@@ -4,30 +4,15 @@
 #include <cstdio>
 #include <cstring>
 
+#include "edge/ota/detail.h"
 #include "edge/ota/sha2.h"
 
 namespace edgeinfer::ota {
 namespace {
 
-uint32_t load_le32(const uint8_t* p) {
-  return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
-}
-
-void store_le32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-Reason refuse(Reason reason, char* message, size_t message_size, const char* format, ...)
-    __attribute__((format(printf, 4, 5)));
-Reason refuse(Reason reason, char* message, size_t message_size, const char* format, ...) {
-  if (message != nullptr && message_size > 0) {
-    va_list args;
-    va_start(args, format);
-    std::vsnprintf(message, message_size, format, args);
-    va_end(args);
-  }
-  return reason;
-}
+using detail::load_le32;
+using detail::refuse;
+using detail::store_le32;
 
 bool is_target_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||

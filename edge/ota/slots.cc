@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "edge/ota/detail.h"
 #include "edge/ota/sha2.h"
 
 namespace edgeinfer::ota {
@@ -11,25 +12,8 @@ namespace {
 
 constexpr uint8_t kStateMagic[4] = {'E', 'I', 'S', 'T'};
 
-uint32_t load_le32(const uint8_t* p) {
-  return uint32_t{p[0]} | (uint32_t{p[1]} << 8) | (uint32_t{p[2]} << 16) | (uint32_t{p[3]} << 24);
-}
-
-void store_le32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-Reason say(Reason reason, char* message, size_t message_size, const char* format, ...)
-    __attribute__((format(printf, 4, 5)));
-Reason say(Reason reason, char* message, size_t message_size, const char* format, ...) {
-  if (message != nullptr && message_size > 0) {
-    va_list args;
-    va_start(args, format);
-    std::vsnprintf(message, message_size, format, args);
-    va_end(args);
-  }
-  return reason;
-}
+using detail::load_le32;
+using detail::store_le32;
 
 Region state_region(uint32_t seq) {
   return (seq & 1) ? Region::kState1 : Region::kState0;
@@ -90,7 +74,7 @@ Reason SlotManager::write_state(const OtaState& next, char* message, size_t mess
   const Region region = state_region(record.seq);  // the copy not holding the current state
   if (!storage_.begin_write(region, kStateRecordBytes) ||
       !storage_.write(region, 0, bytes, kStateRecordBytes) || !storage_.sync(region))
-    return say(Reason::kStorage, message, message_size, "storage: cannot write the state record");
+    return detail::refuse(Reason::kStorage, message, message_size, "storage: cannot write the state record");
   state_ = record;
   return Reason::kOk;
 }
@@ -106,15 +90,16 @@ Reason SlotManager::boot(char* message, size_t message_size) {
       state_ = copy;
   }
   if (state_.pending) {
-    say(Reason::kOk, message, message_size, "update to version %lu was never confirmed: rolled back",
-        static_cast<unsigned long>(state_.active_version));
+    detail::refuse(Reason::kOk, message, message_size,
+                   "update to version %lu was never confirmed: rolled back",
+                   static_cast<unsigned long>(state_.active_version));
     char ignored[kMessageBytes];
     return rollback(message != nullptr ? ignored : nullptr, sizeof(ignored)) == Reason::kOk
                ? Reason::kOk
                : Reason::kStorage;
   }
-  say(Reason::kOk, message, message_size, "running version %lu from slot %s",
-      static_cast<unsigned long>(running_version()), slot_name(state_.active_slot));
+  detail::refuse(Reason::kOk, message, message_size, "running version %lu from slot %s",
+                 static_cast<unsigned long>(running_version()), slot_name(state_.active_slot));
   return Reason::kOk;
 }
 
@@ -123,21 +108,21 @@ Reason SlotManager::check_header(const uint8_t* package, size_t size, const Inst
   const Reason reason = parse_package(package, size, header, message, message_size);
   if (reason != Reason::kOk) return reason;
   if (std::strncmp(header->target, config.target, kTargetFieldBytes) != 0)
-    return say(Reason::kWrongTarget, message, message_size, "package is for target '%s', this device is '%s'",
-               header->target, config.target);
+    return detail::refuse(Reason::kWrongTarget, message, message_size,
+                          "package is for target '%s', this device is '%s'", header->target, config.target);
   if (state_.confirmed_slot != kNoSlot && header->model_version <= state_.confirmed_version)
-    return say(Reason::kDowngrade, message, message_size,
-               "version %lu is not newer than the confirmed version %lu",
-               static_cast<unsigned long>(header->model_version),
-               static_cast<unsigned long>(state_.confirmed_version));
+    return detail::refuse(Reason::kDowngrade, message, message_size,
+                          "version %lu is not newer than the confirmed version %lu",
+                          static_cast<unsigned long>(header->model_version),
+                          static_cast<unsigned long>(state_.confirmed_version));
   const int slot = inactive_slot();
   const uint64_t meta_bytes = header->total_bytes() - header->payload_bytes;
   if (header->payload_bytes > storage_.capacity(model_region(slot)) ||
       meta_bytes > storage_.capacity(meta_region(slot)))
-    return say(Reason::kTooLarge, message, message_size,
-               "package does not fit slot %s (model %lu of %lu bytes)", slot_name(slot),
-               static_cast<unsigned long>(header->payload_bytes),
-               static_cast<unsigned long>(storage_.capacity(model_region(slot))));
+    return detail::refuse(Reason::kTooLarge, message, message_size,
+                          "package does not fit slot %s (model %lu of %lu bytes)", slot_name(slot),
+                          static_cast<unsigned long>(header->payload_bytes),
+                          static_cast<unsigned long>(storage_.capacity(model_region(slot))));
   return Reason::kOk;
 }
 
@@ -162,7 +147,8 @@ Reason SlotManager::write_slot(int slot, const uint8_t* package, const PackageHe
                   copy(meta, kHeaderBytes, header.golden_input_offset(), tail) && storage_.sync(model) &&
                   storage_.sync(meta);
   if (!ok)
-    return say(Reason::kStorage, message, message_size, "storage: cannot write slot %s", slot_name(slot));
+    return detail::refuse(Reason::kStorage, message, message_size, "storage: cannot write slot %s",
+                          slot_name(slot));
   return Reason::kOk;
 }
 
@@ -171,13 +157,15 @@ Reason SlotManager::verify_slot(int slot, const uint8_t* public_key, PackageHead
   const Region model = model_region(slot), meta = meta_region(slot);
   uint8_t head[kHeaderBytes];
   if (!storage_.read(meta, 0, head, kHeaderBytes))
-    return say(Reason::kStorage, message, message_size, "storage: cannot read slot %s", slot_name(slot));
+    return detail::refuse(Reason::kStorage, message, message_size, "storage: cannot read slot %s",
+                          slot_name(slot));
   const Reason reason = parse_header(head, kHeaderBytes, header, message, message_size);
   if (reason != Reason::kOk) return reason;
   uint8_t signature[kSignatureBytes];
   const uint32_t tail = static_cast<uint32_t>(header->total_bytes() - header->payload_bytes - kHeaderBytes);
   if (!storage_.read(meta, kHeaderBytes + tail - kSignatureBytes, signature, kSignatureBytes))
-    return say(Reason::kStorage, message, message_size, "storage: cannot read slot %s", slot_name(slot));
+    return detail::refuse(Reason::kStorage, message, message_size, "storage: cannot read slot %s",
+                          slot_name(slot));
   Ed25519Verifier verifier;
   verifier.begin(signature, public_key);
   verifier.update(head, kHeaderBytes);
@@ -187,7 +175,8 @@ Reason SlotManager::verify_slot(int slot, const uint8_t* public_key, PackageHead
     const uint32_t n =
         header->payload_bytes - done < sizeof(buffer) ? header->payload_bytes - done : sizeof(buffer);
     if (!storage_.read(model, done, buffer, n))
-      return say(Reason::kStorage, message, message_size, "storage: cannot read slot %s", slot_name(slot));
+      return detail::refuse(Reason::kStorage, message, message_size, "storage: cannot read slot %s",
+                            slot_name(slot));
     hash.update(buffer, n);
     verifier.update(buffer, n);
     done += n;
@@ -196,17 +185,19 @@ Reason SlotManager::verify_slot(int slot, const uint8_t* public_key, PackageHead
   for (uint32_t done = 0; done < goldens;) {
     const uint32_t n = goldens - done < sizeof(buffer) ? goldens - done : sizeof(buffer);
     if (!storage_.read(meta, static_cast<uint32_t>(kHeaderBytes) + done, buffer, n))
-      return say(Reason::kStorage, message, message_size, "storage: cannot read slot %s", slot_name(slot));
+      return detail::refuse(Reason::kStorage, message, message_size, "storage: cannot read slot %s",
+                            slot_name(slot));
     verifier.update(buffer, n);
     done += n;
   }
   uint8_t digest[32];
   hash.finish(digest);
   if (std::memcmp(digest, header->payload_sha256, 32) != 0)
-    return say(Reason::kHashMismatch, message, message_size, "payload SHA-256 differs from the header's");
+    return detail::refuse(Reason::kHashMismatch, message, message_size,
+                          "payload SHA-256 differs from the header's");
   if (!verifier.finish())
-    return say(Reason::kBadSignature, message, message_size,
-               "bad signature: the package was altered or signed with another key");
+    return detail::refuse(Reason::kBadSignature, message, message_size,
+                          "bad signature: the package was altered or signed with another key");
   return Reason::kOk;
 }
 
@@ -248,8 +239,8 @@ InstallResult SlotManager::install(const uint8_t* package, size_t size, const In
     return result;
   };
   if (state_.pending)
-    return finish(say(Reason::kBusy, msg, n, "an update to version %lu is pending confirmation",
-                      static_cast<unsigned long>(state_.active_version)));
+    return finish(detail::refuse(Reason::kBusy, msg, n, "an update to version %lu is pending confirmation",
+                                 static_cast<unsigned long>(state_.active_version)));
   PackageHeader header;
   Reason reason = check_header(package, size, config, &header, msg, n);
   if (reason != Reason::kOk) return finish(reason);
@@ -279,16 +270,17 @@ InstallResult SlotManager::install(const uint8_t* package, size_t size, const In
   if (failure == Reason::kOk) {
     reason = confirm(config.healthy_runs, msg, n);
     if (reason != Reason::kOk) return finish(reason);
-    say(Reason::kOk, msg, n, "version %lu confirmed in slot %s after the self-test and %lu healthy runs",
-        static_cast<unsigned long>(stored.model_version), slot_name(slot),
-        static_cast<unsigned long>(config.healthy_runs));
+    detail::refuse(Reason::kOk, msg, n,
+                   "version %lu confirmed in slot %s after the self-test and %lu healthy runs",
+                   static_cast<unsigned long>(stored.model_version), slot_name(slot),
+                   static_cast<unsigned long>(config.healthy_runs));
     return finish(Reason::kOk);
   }
   reason = rollback(msg, n);
   if (reason != Reason::kOk) return finish(reason);
-  say(failure, msg, n, "%s: %s; rolled back to version %lu",
-      failure == Reason::kSelfTestFailed ? "self-test failed" : "healthy run failed", detail,
-      static_cast<unsigned long>(running_version()));
+  detail::refuse(failure, msg, n, "%s: %s; rolled back to version %lu",
+                 failure == Reason::kSelfTestFailed ? "self-test failed" : "healthy run failed", detail,
+                 static_cast<unsigned long>(running_version()));
   return finish(failure);
 }
 
