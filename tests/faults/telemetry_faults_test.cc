@@ -20,12 +20,12 @@
 #include "platform/linux/telemetry_client.h"
 #include "platform/linux/telemetry_receiver.h"
 #include "platform/linux/test_dir.h"
-#include "tests/faults/mosquitto_broker.h"
+#include "platform/linux/mosquitto_broker.h"
 
 namespace edgeinfer::platform {
 namespace {
 
-using edgeinfer::testing::MosquittoBroker;
+using edgeinfer::platform::MosquittoBroker;
 using namespace std::chrono_literals;
 
 #define SKIP_WITHOUT_MOSQUITTO()                                                                    \
@@ -222,11 +222,11 @@ TEST(TelemetryClient, TlsWithClientCertificate) {
       "2" +
       " && chmod 755 . && chmod 644 *.key";
   ASSERT_EQ(std::system(("(" + script + ") >/dev/null 2>&1").c_str()), 0) << script;
-  const int tls_port = edgeinfer::testing::free_loopback_port();
+  const int tls_port = edgeinfer::platform::free_loopback_port();
   MosquittoBroker broker(d, "listener " + std::to_string(tls_port) + " 127.0.0.1\ncafile " +
                                 (dir / "ca.crt") + "\ncertfile " + (dir / "server.crt") + "\nkeyfile " +
                                 (dir / "server.key") + "\nrequire_certificate true\n");
-  ASSERT_TRUE(eventually([&] { return edgeinfer::testing::port_accepts(tls_port); }, 5s)) << broker.log();
+  ASSERT_TRUE(eventually([&] { return edgeinfer::platform::port_accepts(tls_port); }, 5s)) << broker.log();
   TelemetryReceiver receiver({.port = broker.port(), .device = "dev-tls"});  // on the plain listener
   ASSERT_TRUE(receiver.wait_subscribed(0, 5s));
   {

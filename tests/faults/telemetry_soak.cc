@@ -19,7 +19,7 @@
 #include <thread>
 
 #include "platform/linux/telemetry_receiver.h"
-#include "tests/faults/mosquitto_broker.h"
+#include "platform/linux/mosquitto_broker.h"
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
@@ -49,11 +49,11 @@ int main(int argc, char** argv) {
   const auto outage = std::chrono::milliseconds(std::atol(argv[6]));
   fs::remove_all(work);
   fs::create_directories(work);
-  if (edgeinfer::testing::MosquittoBroker::binary().empty()) {
+  if (edgeinfer::platform::MosquittoBroker::binary().empty()) {
     std::fprintf(stderr, "mosquitto not installed (scripts/setup.sh installs it)\n");
     return 1;
   }
-  edgeinfer::testing::MosquittoBroker broker(work);
+  edgeinfer::platform::MosquittoBroker broker(work);
   TelemetryReceiver receiver({.port = broker.port(), .device = "soak"});
   if (!receiver.wait_subscribed(0, 5s)) return 1;
 

@@ -1,4 +1,4 @@
-#include "tests/faults/mosquitto_broker.h"
+#include "platform/linux/mosquitto_broker.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -16,7 +16,7 @@
 #include <stdexcept>
 #include <thread>
 
-namespace edgeinfer::testing {
+namespace edgeinfer::platform {
 
 std::string MosquittoBroker::binary() {
   const char* env = std::getenv("EDGEINFER_MOSQUITTO");
@@ -116,4 +116,4 @@ std::string MosquittoBroker::log() const {
   return s.str();
 }
 
-}  // namespace edgeinfer::testing
+}  // namespace edgeinfer::platform

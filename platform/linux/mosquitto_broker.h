@@ -1,13 +1,13 @@
-// A real mosquitto for the fault tests: on a free loopback port, anonymous, no persistence, started and
-// killed by the test (kill -9, as a crash), restarted on the same port. The destructor kills it, also when
-// a test fails; PR_SET_PDEATHSIG kills it if the test process itself dies.
+// A private mosquitto on a free loopback port (anonymous, no persistence), for the fault tests and for the
+// flagship demo when no --broker is given. Tests kill it (kill -9, as a crash) and restart it on the same
+// port. The destructor kills it, also when a test fails; PR_SET_PDEATHSIG kills it if its parent dies.
 #pragma once
 
 #include <sys/types.h>
 
 #include <string>
 
-namespace edgeinfer::testing {
+namespace edgeinfer::platform {
 
 class MosquittoBroker {
  public:
@@ -39,4 +39,4 @@ int free_loopback_port();
 // True when something accepts TCP connections on 127.0.0.1:port.
 bool port_accepts(int port);
 
-}  // namespace edgeinfer::testing
+}  // namespace edgeinfer::platform
