@@ -48,6 +48,29 @@ void validate_mqtt_config(const MqttConfig& c) {
   check_readable(c.tls_key_file, "TLS key");
 }
 
+BrokerAddress parse_broker_address(std::string_view text) {
+  const std::string quoted = "broker address '" + std::string(text) + "'";
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == text.size())
+    throw TelemetryError(quoted + " must be HOST:PORT");
+  std::string_view host = text.substr(0, colon);
+  if (host.front() == '[') {  // IPv6 literal
+    if (host.size() < 3 || host.back() != ']')
+      throw TelemetryError(quoted + ": unbalanced [ ] around the host");
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    throw TelemetryError(quoted + ": write an IPv6 host in brackets, [::1]:1883");
+  }
+  const std::string_view port_text = text.substr(colon + 1);
+  int port = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9' || port > 65535) throw TelemetryError(quoted + ": the port must be 1..65535");
+    port = port * 10 + (c - '0');
+  }
+  if (port < 1 || port > 65535) throw TelemetryError(quoted + ": the port must be 1..65535");
+  return {std::string(host), port};
+}
+
 MqttSession::MqttSession(MqttConfig config, Callbacks callbacks)
     : config_(std::move(config)), callbacks_(std::move(callbacks)) {
   validate_mqtt_config(config_);

@@ -45,6 +45,13 @@ struct MqttConfig {
 // Checks host, port, keepalive, TLS files and backoff; throws TelemetryError with a one-line reason.
 void validate_mqtt_config(const MqttConfig& config);
 
+// "HOST:PORT" (IPv6 as "[::1]:PORT") as the CLI takes a broker; throws TelemetryError naming what is wrong.
+struct BrokerAddress {
+  std::string host;
+  int port = 1883;
+};
+BrokerAddress parse_broker_address(std::string_view text);
+
 class MqttSession {
  public:
   struct Callbacks {

@@ -5,7 +5,9 @@
 // simulates a healthy machine, writes its standardized model inputs, runs `edgeinfer train --autoencoder` and
 // `edgeinfer quantize` on them (the same steps examples/vibration_anomaly/train_model.sh runs), and sets the
 // alert threshold from the int8 model's scores on that normal data. Then it runs the scenario: faults at
-// seeded times, slow drift episodes, and scores itself against the simulator's ground truth.
+// seeded times, slow drift episodes, and scores itself against the simulator's ground truth. Alerts go
+// upstream as they happen and statistics every --report-every simulated seconds, over MQTT
+// (tools/edgeinfer/demo_upstream.h).
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -30,6 +32,7 @@
 #include "examples/vibration_anomaly/machine_simulator.h"
 #include "examples/vibration_anomaly/vibration_monitor.h"
 #include "tools/edgeinfer/commands.h"
+#include "tools/edgeinfer/demo_upstream.h"
 #include "tools/edgeinfer/escape.h"
 #include "tools/edgeinfer/output_file.h"
 #include "tools/edgeinfer/reports.h"
@@ -48,6 +51,7 @@ struct VibrationDemoOptions {
   double train_hours = 8;
   int epochs = 40;
   double report_every_s = 600;
+  UpstreamOptions upstream;
 };
 
 namespace {
@@ -212,6 +216,11 @@ float threshold_from_normal(const NormalData& data, Interpreter& interpreter, st
   return static_cast<float>(sorted[k] * kThresholdMargin);
 }
 
+double rounded(double value, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::round(value * scale) / scale;
+}
+
 // Names model input i for explanations, e.g. "y 26-43 Hz share" or "z kurtosis".
 std::string input_name(const edge::VibrationFeatures& f, int i) {
   const char axis = "xyz"[i / vib::kInputsPerAxis];
@@ -224,18 +233,60 @@ std::string input_name(const edge::VibrationFeatures& f, int i) {
   return text;
 }
 
-// The two inputs furthest from the normal data (in standard deviations), for the alert's explanation.
-std::string explain(const edge::VibrationFeatures& f, const float* inputs, const vib::DetectorParams& p) {
+// The two inputs furthest from the normal data (in standard deviations), for the alert's explanation: as
+// text, and as JSON [{"input": name, "sd": z}, ...] in `top`.
+std::string explain(const edge::VibrationFeatures& f, const float* inputs, const vib::DetectorParams& p,
+                    nlohmann::json* top) {
   std::vector<std::pair<float, int>> z;
   for (int i = 0; i < vib::kModelInputs; ++i)
     z.push_back({(inputs[i] - p.input_mean[i]) / p.input_std[i], i});
   std::sort(z.begin(), z.end(), [](auto& a, auto& b) { return std::fabs(a.first) > std::fabs(b.first); });
   std::string text;
+  *top = nlohmann::json::array();
   for (int j = 0; j < 2; ++j) {
     char part[96];
-    std::snprintf(part, sizeof part, "%s%s %+.1f sd", j ? ", " : "", input_name(f, z[j].second).c_str(),
-                  z[j].first);
+    const std::string name = input_name(f, z[j].second);
+    std::snprintf(part, sizeof part, "%s%s %+.1f sd", j ? ", " : "", name.c_str(), z[j].first);
     text += part;
+    top->push_back({{"input", name}, {"sd", rounded(z[j].first, 2)}});
+  }
+  return text;
+}
+
+// One statistics report: the interval's counts and the device's running statistics.
+// `interval_seconds` is the wall time the pipeline took over the interval's windows.
+nlohmann::json statistics_report(double now_s, int64_t interval_windows, int64_t interval_alerts,
+                                 double interval_seconds, const vib::VibrationMonitor& monitor,
+                                 const vib::WindowResult& last) {
+  const edge::InferenceStatsSnapshot s = monitor.stats().snapshot();
+  return {{"time_s", std::round(now_s)},
+          {"windows", interval_windows},
+          {"alerts", interval_alerts},
+          {"us_per_window", interval_windows ? rounded(1e6 * interval_seconds / interval_windows, 1) : 0.0},
+          {"inferences_total", s.inferences},
+          {"gated_out_total", s.gated_out},
+          {"anomalies_total", s.anomalies},
+          {"score_mean", rounded(s.score_mean, 4)},
+          {"level", rounded(last.level, 4)},
+          {"level_offset", rounded(last.drift_statistic, 4)}};
+}
+
+// One line on what went upstream and what the subscriber saw.
+std::string upstream_summary(const nlohmann::json& r) {
+  if (r["broker"].is_null()) return "not sent (offline)";
+  std::string text = std::to_string(r.value("published", 0)) + " published to " +
+                     r["broker"].get<std::string>() + ", " + std::to_string(r.value("acknowledged", 0)) +
+                     " acknowledged";
+  if (r.value("still_queued", 0) > 0)
+    text += ", " + std::to_string(r.value("still_queued", 0)) + " still queued in " +
+            r.value("queue", std::string()) + " (sent on the next run)";
+  if (r.value("dropped", 0) > 0)
+    text += ", " + std::to_string(r.value("dropped", 0)) + " dropped at the queue bound";
+  if (r.contains("subscriber")) {
+    const auto& s = r["subscriber"];
+    text += "; the subscriber received " + std::to_string(s.value("received", 0)) + " (lost " +
+            std::to_string(s.value("lost", 0)) + ", duplicates dropped " +
+            std::to_string(s.value("duplicates", 0)) + ")";
   }
   return text;
 }
@@ -257,12 +308,24 @@ int run_vibration_demo(const VibrationDemoOptions& o) {
   auto say = [&](const char* fmt, auto... args) {
     if (text) std::printf(fmt, args...);
   };
-
   std::optional<std::vector<uint8_t>> model_bytes;
   if (!o.model.empty()) {  // before the minutes of work, so that a wrong path fails at once
     std::string error;
     model_bytes = host::read_file(o.model, &error);
     if (!model_bytes) throw CliError{error};
+  }
+
+  // Connects first: a wrong broker address or device id fails before the minutes of work.
+  std::unique_ptr<DemoUpstream> upstream;
+  if (o.export_normal.empty()) {
+    DemoUpstream::validate(o.upstream);  // one line for a bad option, before any other output
+    say("EdgeInfer flagship: predictive maintenance at the edge (simulated 3-axis accelerometer, 1024 "
+        "Hz)\n\n");
+    std::fflush(stdout);
+    UpstreamOptions upstream_options = o.upstream;
+    upstream_options.show_subscriber = text;
+    upstream_options.report_every_s = o.report_every_s;
+    upstream = std::make_unique<DemoUpstream>(upstream_options);
   }
 
   // 1. Normal data, from a healthy machine.
@@ -276,7 +339,6 @@ int run_vibration_demo(const VibrationDemoOptions& o) {
         printable(o.export_normal).c_str());
     return 0;
   }
-  say("EdgeInfer flagship: predictive maintenance at the edge (simulated 3-axis accelerometer, 1024 Hz)\n\n");
   say("1. normal data: %.1f simulated hours of a healthy machine -> %d windows of %d level-invariant "
       "inputs\n",
       o.train_hours, normal.windows, vib::kModelInputs);
@@ -313,7 +375,12 @@ int run_vibration_demo(const VibrationDemoOptions& o) {
   say("   arena %zu bytes; threshold %.4f = %.1fx the %.1fth percentile of its scores on the normal data\n",
       detector->runner.arena_bytes(), normal.params.score_threshold, kThresholdMargin,
       100 * kThresholdQuantile);
-  say("   (prepared in %.1f s)\n\n", wall_seconds() - t0);
+  say("   (prepared in %.1f s)\n", wall_seconds() - t0);
+  say("   upstream: %s\n\n", upstream->description().c_str());
+  upstream->status({{"model_bytes", detector->bytes.size()},
+                    {"arena_bytes", detector->runner.arena_bytes()},
+                    {"threshold", rounded(normal.params.score_threshold, 4)},
+                    {"seed", o.seed}});
   if (!o.save_detector.empty()) {
     fs::create_directories(o.save_detector);
     OutputFile model((fs::path(o.save_detector) / "model.tflite").string());
@@ -355,6 +422,9 @@ int run_vibration_demo(const VibrationDemoOptions& o) {
   std::vector<vib::Alert> alerts;
   std::vector<vib::ScoredWindow> scored;
   int64_t windows = 0, inferences = 0, messages = 0, reports = 0;
+  int64_t interval_windows = 0, interval_alerts = 0;
+  double interval_seconds = 0;
+  vib::WindowResult last_scored;
   double next_report = o.report_every_s;
   std::vector<float> frames(vib::kHopFrames * vib::kAxes);
   const int64_t hops = static_cast<int64_t>(o.hours * 3600 * 1024 / vib::kHopFrames);
@@ -372,36 +442,57 @@ int run_vibration_demo(const VibrationDemoOptions& o) {
                             static_cast<uint64_t>(now_s * 1e6), &r, &window);
       if (!window) continue;
       infer_seconds += wall_seconds() - before;
+      interval_seconds += wall_seconds() - before;
       ++windows;
+      ++interval_windows;
       if (!r.scored) continue;
       ++inferences;
+      last_scored = r;
       scored.push_back({now_s - 2.0, now_s, r.score});
       if (trace) {
         const vib::Truth truth = vib::truth_at(schedule, now_s);
         std::fprintf(trace.get(), "%.0f,%.5f,%.4f,%.4f,%s,%d\n", now_s, r.score, r.level, r.drift_statistic,
                      vib::event_type_name(truth.fault), truth.drift ? 1 : 0);
       }
+      const double time_s = std::round(now_s * 1000) / 1000;
+      auto send_alert = [&](nlohmann::json fields) {
+        fields["time_s"] = time_s;
+        upstream->alert(fields);
+        ++messages;
+        ++interval_alerts;
+      };
       if (r.fault_event == vib::AlertEvent::kFaultStarted) {
         alerts.push_back({now_s, vib::AlertKind::kFault});
-        ++messages;
+        nlohmann::json top;
+        const std::string why = explain(monitor->features(), r.inputs, normal.params, &top);
         say("%s  ALERT  anomaly score %.3f (threshold %.3f): %s\n", clock_text(now_s).c_str(), r.score,
-            normal.params.score_threshold, explain(monitor->features(), r.inputs, normal.params).c_str());
+            normal.params.score_threshold, why.c_str());
+        send_alert({{"event", "fault"},
+                    {"state", "started"},
+                    {"score", rounded(r.score, 4)},
+                    {"threshold", rounded(normal.params.score_threshold, 4)},
+                    {"top_inputs", top}});
       } else if (r.fault_event == vib::AlertEvent::kFaultCleared) {
-        ++messages;
         say("%s  clear  back to normal for %d windows\n", clock_text(now_s).c_str(), config.clear_windows);
+        send_alert({{"event", "fault"}, {"state", "cleared"}, {"score", rounded(r.score, 4)}});
       }
       if (r.drift_event == vib::AlertEvent::kDriftStarted) {
         alerts.push_back({now_s, vib::AlertKind::kDrift});
-        ++messages;
         say("%s  DRIFT  the slow vibration level is %+.2f (log10 energy) from its baseline; the spectrum's "
             "shape is normal: not a fault, consider recalibrating\n",
             clock_text(now_s).c_str(), r.drift_statistic);
+        send_alert(
+            {{"event", "drift"}, {"state", "started"}, {"level_offset", rounded(r.drift_statistic, 4)}});
       } else if (r.drift_event == vib::AlertEvent::kDriftEnded) {
-        ++messages;
         say("%s  drift  the level is back at its baseline\n", clock_text(now_s).c_str());
+        send_alert({{"event", "drift"}, {"state", "ended"}, {"level_offset", rounded(r.drift_statistic, 4)}});
       }
     }
     if (now_s >= next_report) {  // the periodic statistics report
+      upstream->telemetry(statistics_report(now_s, interval_windows, interval_alerts, interval_seconds,
+                                            *monitor, last_scored));
+      interval_windows = interval_alerts = 0;
+      interval_seconds = 0;
       ++messages;
       ++reports;
       next_report += o.report_every_s;
@@ -412,6 +503,7 @@ int run_vibration_demo(const VibrationDemoOptions& o) {
     }
   }
   const double run_seconds = wall_seconds() - run_start;
+  const nlohmann::json upstream_report = upstream->finish();
 
   const vib::Evaluation evaluation = vib::evaluate(schedule, alerts);
   vib::WindowLabelConfig labels;
@@ -440,6 +532,7 @@ int run_vibration_demo(const VibrationDemoOptions& o) {
     j["arena_bytes"] = detector->runner.arena_bytes();
     j["latency_us_per_window"] = windows ? 1e6 * infer_seconds / windows : 0.0;
     j["run_seconds"] = run_seconds;
+    j["upstream"] = upstream_report;
     std::printf("%s\n", json_text(j).c_str());
     return 0;
   }
@@ -451,6 +544,7 @@ int run_vibration_demo(const VibrationDemoOptions& o) {
       static_cast<unsigned long long>(stats.gated_out), static_cast<long long>(messages),
       windows ? 100.0 * messages / windows : 0.0, static_cast<long long>(messages - reports),
       static_cast<long long>(reports));
+  say("  upstream: %s\n", upstream_summary(upstream_report).c_str());
   say("  faults detected %d of %d, slowest after %.1f s; false alarms %d (%.3f per hour)\n",
       evaluation.faults_detected, evaluation.faults_detected + evaluation.faults_missed,
       evaluation.max_delay_s.value_or(0), evaluation.false_alarms, evaluation.false_alarms_per_hour);
@@ -491,8 +585,24 @@ Command add_vibration_demo(CLI::App& demo) {
                   "write the model (model.tflite) and the detector's parameters (detector.json) to DIR");
   cmd->add_option("--train-hours", o->train_hours, "simulated hours of normal data")->capture_default_str();
   cmd->add_option("--epochs", o->epochs, "training epochs")->capture_default_str();
-  cmd->add_option("--report-every", o->report_every_s, "seconds between statistics reports")
+  cmd->add_option("--report-every", o->report_every_s, "simulated seconds between statistics reports")
       ->capture_default_str();
+  cmd->add_option(
+      "--broker", o->upstream.broker,
+      "publish alerts and statistics to this MQTT broker, HOST:PORT (default: a private mosquitto "
+      "on a free loopback port when installed, with a subscriber's view)");
+  cmd->add_flag("--offline", o->upstream.offline, "publish nothing (messages are only counted)");
+  cmd->add_option("--device", o->upstream.device, "the device id in the topics edgeinfer/ID/...")
+      ->capture_default_str();
+  cmd->add_option("--queue", o->upstream.queue,
+                  "the on-disk store-and-forward queue (default: $TMPDIR/edgeinfer-queue-ID with --broker, "
+                  "a fresh one with the private broker)");
+  cmd->add_option("--flush-timeout", o->upstream.flush_timeout_s,
+                  "seconds to wait at the end for the broker to acknowledge everything")
+      ->capture_default_str();
+  cmd->add_option("--tls-ca", o->upstream.tls_ca_file, "TLS to the broker: CA certificate file");
+  cmd->add_option("--tls-cert", o->upstream.tls_cert_file, "TLS client certificate (with --tls-key)");
+  cmd->add_option("--tls-key", o->upstream.tls_key_file, "TLS client key");
   return {cmd, [o] { return run_vibration_demo(*o); }};
 }
 
