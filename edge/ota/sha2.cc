@@ -36,54 +36,79 @@ constexpr uint64_t kK512[80] = {
     0x113f9804bef90dae, 0x1b710b35131c471b, 0x28db77f523047d84, 0x32caab7b40c72493, 0x3c9ebe0a15c9bebc,
     0x431d67c49c100d4c, 0x4cc5d4becb3e42b6, 0x597f299cfc657e2a, 0x5fcb6fab3ad6faec, 0x6c44198c4a475817};
 
-inline uint32_t rotr32(uint32_t x, int n) {
-  return (x >> n) | (x << (32 - n));
+// What differs between the two besides the sizes: constants and rotation amounts (sections 4.1.2-4.1.3).
+template <typename Params>
+struct Constants;
+
+template <>
+struct Constants<Sha256Params> {
+  static constexpr const uint32_t* k = kK256;
+  // Section 5.3.3: square roots of the first 8 primes.
+  static constexpr uint32_t initial[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                          0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  static constexpr int big_sigma0[3] = {2, 13, 22}, big_sigma1[3] = {6, 11, 25};
+  static constexpr int small_sigma0[3] = {7, 18, 3}, small_sigma1[3] = {17, 19, 10};  // rotr, rotr, shr
+};
+
+template <>
+struct Constants<Sha512Params> {
+  static constexpr const uint64_t* k = kK512;
+  // Section 5.3.5: square roots of the first 8 primes, 64 bits.
+  static constexpr uint64_t initial[8] = {0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b,
+                                          0xa54ff53a5f1d36f1, 0x510e527fade682d1, 0x9b05688c2b3e6c1f,
+                                          0x1f83d9abfb41bd6b, 0x5be0cd19137e2179};
+  static constexpr int big_sigma0[3] = {28, 34, 39}, big_sigma1[3] = {14, 18, 41};
+  static constexpr int small_sigma0[3] = {1, 8, 7}, small_sigma1[3] = {19, 61, 6};
+};
+
+template <typename Word>
+inline Word rotr(Word x, int n) {
+  return (x >> n) | (x << (8 * sizeof(Word) - n));
 }
-inline uint64_t rotr64(uint64_t x, int n) {
-  return (x >> n) | (x << (64 - n));
+template <typename Word>
+inline Word big_sigma(Word x, const int (&r)[3]) {
+  return rotr(x, r[0]) ^ rotr(x, r[1]) ^ rotr(x, r[2]);
+}
+template <typename Word>
+inline Word small_sigma(Word x, const int (&r)[3]) {
+  return rotr(x, r[0]) ^ rotr(x, r[1]) ^ (x >> r[2]);
 }
 
-inline uint32_t load_be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+template <typename Word>
+inline Word load_be(const uint8_t* p) {
+  Word v = 0;
+  for (size_t i = 0; i < sizeof(Word); ++i) v = (v << 8) | p[i];
+  return v;
 }
-inline uint64_t load_be64(const uint8_t* p) {
-  return (uint64_t{load_be32(p)} << 32) | load_be32(p + 4);
-}
-inline void store_be32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
-}
-inline void store_be64(uint8_t* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+template <typename Word>
+inline void store_be(uint8_t* p, Word v) {
+  for (size_t i = 0; i < sizeof(Word); ++i) p[i] = static_cast<uint8_t>(v >> (8 * (sizeof(Word) - 1 - i)));
 }
 
 }  // namespace
 
-void Sha256::reset() {
-  // Section 5.3.3: square roots of the first 8 primes.
-  const uint32_t initial[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                               0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-  std::memcpy(state_, initial, sizeof(state_));
+template <typename Params>
+void Sha2<Params>::reset() {
+  std::memcpy(state_, Constants<Params>::initial, sizeof(state_));
   block_used_ = 0;
   total_bytes_ = 0;
 }
 
-void Sha256::compress(const uint8_t block[64]) {
-  uint32_t w[64];
-  for (int t = 0; t < 16; ++t) w[t] = load_be32(block + 4 * t);
-  for (int t = 16; t < 64; ++t) {
-    const uint32_t s0 = rotr32(w[t - 15], 7) ^ rotr32(w[t - 15], 18) ^ (w[t - 15] >> 3);
-    const uint32_t s1 = rotr32(w[t - 2], 17) ^ rotr32(w[t - 2], 19) ^ (w[t - 2] >> 10);
-    w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-  }
-  uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-  uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
-  for (int t = 0; t < 64; ++t) {
-    const uint32_t big_s1 = rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25);
-    const uint32_t choose = (e & f) ^ (~e & g);
-    const uint32_t t1 = h + big_s1 + choose + kK256[t] + w[t];
-    const uint32_t big_s0 = rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22);
-    const uint32_t majority = (a & b) ^ (a & c) ^ (b & c);
-    const uint32_t t2 = big_s0 + majority;
+template <typename Params>
+void Sha2<Params>::compress(const uint8_t* block) {
+  using C = Constants<Params>;
+  Word w[Params::kRounds];
+  for (int t = 0; t < 16; ++t) w[t] = load_be<Word>(block + sizeof(Word) * t);
+  for (int t = 16; t < Params::kRounds; ++t)
+    w[t] = w[t - 16] + small_sigma(w[t - 15], C::small_sigma0) + w[t - 7] +
+           small_sigma(w[t - 2], C::small_sigma1);
+  Word a = state_[0], b = state_[1], c = state_[2], d = state_[3];
+  Word e = state_[4], f = state_[5], g = state_[6], h = state_[7];
+  for (int t = 0; t < Params::kRounds; ++t) {
+    const Word choose = (e & f) ^ (~e & g);
+    const Word t1 = h + big_sigma(e, C::big_sigma1) + choose + C::k[t] + w[t];
+    const Word majority = (a & b) ^ (a & c) ^ (b & c);
+    const Word t2 = big_sigma(a, C::big_sigma0) + majority;
     h = g;
     g = f;
     f = e;
@@ -97,121 +122,52 @@ void Sha256::compress(const uint8_t block[64]) {
   state_[4] += e, state_[5] += f, state_[6] += g, state_[7] += h;
 }
 
-void Sha256::update(const void* data, size_t size) {
+template <typename Params>
+void Sha2<Params>::update(const void* data, size_t size) {
+  constexpr size_t kBlock = Params::kBlockBytes;
   const uint8_t* bytes = static_cast<const uint8_t*>(data);
   total_bytes_ += size;
   while (size > 0) {
-    if (block_used_ == 0 && size >= 64) {  // whole blocks straight from the input
+    if (block_used_ == 0 && size >= kBlock) {  // whole blocks straight from the input
       compress(bytes);
-      bytes += 64;
-      size -= 64;
+      bytes += kBlock;
+      size -= kBlock;
       continue;
     }
-    size_t take = 64 - block_used_;
+    size_t take = kBlock - block_used_;
     if (take > size) take = size;
     std::memcpy(block_ + block_used_, bytes, take);
     block_used_ += take;
     bytes += take;
     size -= take;
-    if (block_used_ == 64) {
+    if (block_used_ == kBlock) {
       compress(block_);
       block_used_ = 0;
     }
   }
 }
 
-void Sha256::finish(uint8_t digest[kDigestBytes]) {
+template <typename Params>
+void Sha2<Params>::finish(uint8_t digest[kDigestBytes]) {
+  constexpr size_t kBlock = Params::kBlockBytes;
+  constexpr size_t kLengthField = 2 * sizeof(Word);  // 64 bits for SHA-256, 128 for SHA-512
   const uint64_t bits = total_bytes_ * 8;
   block_[block_used_++] = 0x80;
-  if (block_used_ > 56) {
-    std::memset(block_ + block_used_, 0, 64 - block_used_);
+  if (block_used_ > kBlock - kLengthField) {
+    std::memset(block_ + block_used_, 0, kBlock - block_used_);
     compress(block_);
     block_used_ = 0;
   }
-  std::memset(block_ + block_used_, 0, 56 - block_used_);
-  store_be64(block_ + 56, bits);
+  std::memset(block_ + block_used_, 0, kBlock - 8 - block_used_);  // includes SHA-512's zero high word
+  store_be<uint64_t>(block_ + kBlock - 8, bits);
   compress(block_);
-  for (int i = 0; i < 8; ++i) store_be32(digest + 4 * i, state_[i]);
+  for (size_t i = 0; i < kDigestBytes / sizeof(Word); ++i)
+    store_be<Word>(digest + sizeof(Word) * i, state_[i]);
   reset();
 }
 
-void Sha512::reset() {
-  // Section 5.3.5: square roots of the first 8 primes, 64 bits.
-  const uint64_t initial[8] = {0x6a09e667f3bcc908, 0xbb67ae8584caa73b, 0x3c6ef372fe94f82b,
-                               0xa54ff53a5f1d36f1, 0x510e527fade682d1, 0x9b05688c2b3e6c1f,
-                               0x1f83d9abfb41bd6b, 0x5be0cd19137e2179};
-  std::memcpy(state_, initial, sizeof(state_));
-  block_used_ = 0;
-  total_bytes_ = 0;
-}
-
-void Sha512::compress(const uint8_t block[128]) {
-  uint64_t w[80];
-  for (int t = 0; t < 16; ++t) w[t] = load_be64(block + 8 * t);
-  for (int t = 16; t < 80; ++t) {
-    const uint64_t s0 = rotr64(w[t - 15], 1) ^ rotr64(w[t - 15], 8) ^ (w[t - 15] >> 7);
-    const uint64_t s1 = rotr64(w[t - 2], 19) ^ rotr64(w[t - 2], 61) ^ (w[t - 2] >> 6);
-    w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-  }
-  uint64_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-  uint64_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
-  for (int t = 0; t < 80; ++t) {
-    const uint64_t big_s1 = rotr64(e, 14) ^ rotr64(e, 18) ^ rotr64(e, 41);
-    const uint64_t choose = (e & f) ^ (~e & g);
-    const uint64_t t1 = h + big_s1 + choose + kK512[t] + w[t];
-    const uint64_t big_s0 = rotr64(a, 28) ^ rotr64(a, 34) ^ rotr64(a, 39);
-    const uint64_t majority = (a & b) ^ (a & c) ^ (b & c);
-    const uint64_t t2 = big_s0 + majority;
-    h = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
-  }
-  state_[0] += a, state_[1] += b, state_[2] += c, state_[3] += d;
-  state_[4] += e, state_[5] += f, state_[6] += g, state_[7] += h;
-}
-
-void Sha512::update(const void* data, size_t size) {
-  const uint8_t* bytes = static_cast<const uint8_t*>(data);
-  total_bytes_ += size;
-  while (size > 0) {
-    if (block_used_ == 0 && size >= 128) {
-      compress(bytes);
-      bytes += 128;
-      size -= 128;
-      continue;
-    }
-    size_t take = 128 - block_used_;
-    if (take > size) take = size;
-    std::memcpy(block_ + block_used_, bytes, take);
-    block_used_ += take;
-    bytes += take;
-    size -= take;
-    if (block_used_ == 128) {
-      compress(block_);
-      block_used_ = 0;
-    }
-  }
-}
-
-void Sha512::finish(uint8_t digest[kDigestBytes]) {
-  const uint64_t bits = total_bytes_ * 8;
-  block_[block_used_++] = 0x80;
-  if (block_used_ > 112) {
-    std::memset(block_ + block_used_, 0, 128 - block_used_);
-    compress(block_);
-    block_used_ = 0;
-  }
-  std::memset(block_ + block_used_, 0, 120 - block_used_);  // includes the length's zero high word
-  store_be64(block_ + 120, bits);
-  compress(block_);
-  for (int i = 0; i < 8; ++i) store_be64(digest + 8 * i, state_[i]);
-  reset();
-}
+template class Sha2<Sha256Params>;
+template class Sha2<Sha512Params>;
 
 void sha256(const void* data, size_t size, uint8_t digest[Sha256::kDigestBytes]) {
   Sha256 hash;
