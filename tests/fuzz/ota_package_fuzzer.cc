@@ -15,42 +15,17 @@
 #include "edge/ota/package.h"
 #include "edge/ota/sha2.h"
 #include "edge/ota/slots.h"
+#include "tests/ota/memory_storage.h"
 
 namespace {
 
 using namespace edgeinfer::ota;
+using edgeinfer::ota::testing::MemoryStorage;
 
 [[noreturn]] void fail(const char* what, const char* detail) {
   std::fprintf(stderr, "ota_package_fuzzer: %s: %s\n", what, detail);
   std::abort();
 }
-
-class MemoryStorage final : public OtaStorage {
- public:
-  uint32_t capacity(Region region) override {
-    return region >= Region::kState0 ? kStateRecordBytes : 1u << 20;
-  }
-  bool begin_write(Region region, uint32_t size) override {
-    if (size > capacity(region)) return false;
-    regions_[static_cast<int>(region)].clear();
-    return true;
-  }
-  bool write(Region region, uint32_t offset, const void* data, uint32_t size) override {
-    auto& r = regions_[static_cast<int>(region)];
-    if (uint64_t{offset} + size > capacity(region)) return false;
-    if (r.size() < offset + size) r.resize(offset + size);
-    std::memcpy(r.data() + offset, data, size);
-    return true;
-  }
-  bool sync(Region) override { return true; }
-  bool read(Region region, uint32_t offset, void* data, uint32_t size) override {
-    const auto& r = regions_[static_cast<int>(region)];
-    if (uint64_t{offset} + size > r.size()) return false;
-    std::memcpy(data, r.data() + offset, size);
-    return true;
-  }
-  std::vector<uint8_t> regions_[6];
-};
 
 // Never reached for unsigned input: a package must pass the signature before anything runs.
 class NoRunner final : public ModelRunner {

@@ -14,6 +14,7 @@
 #include "edge/ota/slots.h"
 #include "gtest/gtest.h"
 #include "platform/linux/ota_device.h"
+#include "tests/ota/memory_storage.h"
 
 namespace edgeinfer::ota::testing {
 
@@ -110,42 +111,6 @@ class PowerCutStorage final : public OtaStorage {
   int cut_at_;
   int writes_ = 0;
   bool dead_ = false;
-};
-
-// Regions in memory; `writes` counts the writing calls.
-class MemoryStorage final : public OtaStorage {
- public:
-  explicit MemoryStorage(uint32_t model_capacity = 1u << 20) : model_capacity_(model_capacity) {}
-  int writes = 0;
-  std::vector<uint8_t> regions[6];
-
-  uint32_t capacity(Region region) override {
-    return region >= Region::kState0 ? kStateRecordBytes : model_capacity_;
-  }
-  bool begin_write(Region region, uint32_t size) override {
-    ++writes;
-    if (size > capacity(region)) return false;
-    regions[static_cast<int>(region)].clear();
-    return true;
-  }
-  bool write(Region region, uint32_t offset, const void* data, uint32_t size) override {
-    ++writes;
-    auto& r = regions[static_cast<int>(region)];
-    if (uint64_t{offset} + size > capacity(region)) return false;
-    if (r.size() < offset + size) r.resize(offset + size);
-    std::memcpy(r.data() + offset, data, size);
-    return true;
-  }
-  bool sync(Region) override { return true; }
-  bool read(Region region, uint32_t offset, void* data, uint32_t size) override {
-    const auto& r = regions[static_cast<int>(region)];
-    if (uint64_t{offset} + size > r.size()) return false;
-    std::memcpy(data, r.data() + offset, size);
-    return true;
-  }
-
- private:
-  uint32_t model_capacity_;
 };
 
 // A runner that loads anything and fails the golden run number `fail_at` (0 = the self-test; < 0 never).
