@@ -30,7 +30,7 @@ class Gate {
   // Would this window pass? Must not change state.
   virtual bool check(const GateInput& input) = 0;
   // The window passed every gate: record it. Return false to hold it (the model does not run yet).
-  virtual bool commit(const GateInput& input) { return true; }
+  virtual bool commit(const GateInput& /*input*/) { return true; }
   virtual void reset() {}
 
  protected:

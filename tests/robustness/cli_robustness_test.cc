@@ -1,5 +1,7 @@
 // The edgeinfer CLI on malformed input: `inspect`, `inspect --json`, `run --fill lcg:N` (and --stream),
-// `export`, `size` and `compare A B` (two models) must end every case with exit code 0, or 1 and one escaped
+// `export`, `size`, `compare A B` (two models), `quantize`, `train` and `prune` (malformed SPECs, datasets
+// and models), `ota` (malformed packages, keys and device state) and `demo vibration` (hostile option values)
+// must end every case with exit code 0, or 1 and one escaped
 // error line: never an abort, a crash, a sanitizer report or a hang, never an "internal error" (an exception
 // the commands did not expect), never a partial report on stdout, and never a file left behind by a failed
 // command.
@@ -38,12 +40,15 @@
 #include <fstream>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "compiler/train/spec.h"
 #include "edgeinfer/schema/tflite_generated.h"
+#include "tests/ota/ota_test_support.h"
 #include "tests/robustness/builder_models.h"
 #include "tests/robustness/case_guard.h"
 #include "tests/robustness/cli_models.h"
@@ -141,10 +146,11 @@ class StdoutCapture {
 CliResult run_cli(const std::vector<std::string>& args, StdoutCapture& capture) {
   CLI::App app{"edgeinfer"};
   app.require_subcommand(1);
-  const std::vector<cli::Command> commands = {cli::add_export_command(app),  cli::add_inspect_command(app),
-                                              cli::add_run_command(app),     cli::add_size_command(app),
-                                              cli::add_compare_command(app), cli::add_quantize_command(app),
-                                              cli::add_eval_command(app)};
+  const std::vector<cli::Command> commands = {
+      cli::add_export_command(app), cli::add_inspect_command(app), cli::add_run_command(app),
+      cli::add_size_command(app),   cli::add_compare_command(app), cli::add_quantize_command(app),
+      cli::add_eval_command(app),   cli::add_train_command(app),   cli::add_prune_command(app),
+      cli::add_ota_command(app),    cli::add_demo_command(app)};
   std::vector<const char*> argv = {"edgeinfer"};
   for (const auto& arg : args) argv.push_back(arg.c_str());
   CliResult result;
@@ -998,6 +1004,524 @@ TEST(CliRobustness, SizeEndsCleanlyOnMalformedMapsElfsAndRunLogs) {
     tally.add(what, result, problem);
   }
   EXPECT_EQ(tally.cases(), count);
+  EXPECT_GT(tally.successes(), 0);
+  tally.finish(seconds_since(start));
+}
+
+// ---- train and prune --------------------------------------------------------------------------------------
+
+constexpr const char* kTrainSpec =
+    "# a small classifier\n"
+    "input 8\n"
+    "dense 6 relu\n"
+    "dropout 0.1\n"
+    "dense 3 softmax\n";
+constexpr const char* kTrainImageSpec =
+    "input 4x4x1\n"
+    "conv2d 2 3x3 same relu\n"
+    "maxpool 2x2\n"
+    "flatten\n"
+    "dense 3 softmax\n";
+
+// 24 samples of 8 values (label first), labels 0..2: a CSV training set.
+std::string train_csv(int samples = 24) {
+  std::string text;
+  for (int i = 0; i < samples; ++i) {
+    text += std::to_string(i % 3);
+    for (int v = 0; v < 8; ++v) text += "," + std::to_string(((i * 7 + v * 3) % 11) / 10.0);
+    text += "\n";
+  }
+  return text;
+}
+
+// Screening a SPEC before training on it: parses, and its parameters and per-layer outputs stay small enough
+// for a case to take milliseconds (the parser itself refuses only sizes that would exhaust memory).
+bool spec_is_light(const std::string& text) {
+  try {
+    const compiler::train::NetworkSpec spec = compiler::train::parse_spec(text);
+    if (spec.parameter_count() > 20000) return false;
+    for (const auto& layer : spec.layers)
+      if (layer.out.size() > 20000) return false;
+    return true;
+  } catch (const std::exception&) {
+    return true;  // refused by the parser: fast
+  }
+}
+
+// Checks what a training command left in `out`: nothing on failure, a model that loads on success.
+std::string check_trained_output(const CliResult& result, const fs::path& out, const std::string& name) {
+  const std::vector<std::string> left = files_in(out);
+  if (result.exit_code != 0) return left.empty() ? "" : "failed, but left " + left.front() + " behind";
+  if (left != std::vector<std::string>{name}) return "succeeded, but wrote no model";
+  const auto written = testing::read_bytes(out / name);
+  robustness::ExactBuffer copy(written.size());
+  std::memcpy(copy.data(), written.data(), written.size());
+  Model model;
+  if (!Model::from_bytes(copy.data(), written.size(), &model).is_ok())
+    return "wrote a model that does not load";
+  return "";
+}
+
+TEST(CliRobustness, TrainEndsCleanlyOnMalformedSpecsAndDatasets) {
+  install_crash_reporter();
+  Watchdog watchdog("CLI");
+  WorkDir dir("train");
+  fs::create_directories(dir / "out");
+  StdoutCapture capture;
+  Tally tally("train");
+  const auto start = std::chrono::steady_clock::now();
+  Rng rng(fnv1a("train") ^ base_seed());
+  const fs::path out = dir / "out";
+  const std::string spec_path = (dir / "net.spec").string(), data_path = (dir / "data.csv").string();
+  const std::string npy_path = (dir / "data.npy").string(), labels_path = (dir / "data_labels.npy").string();
+  // A valid .npy pair (24 x 8 float32, int32 labels) to mutate as bytes.
+  std::vector<uint8_t> npy, labels;
+  {
+    const std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (24, 8), }";
+    std::string h = header + std::string(128 - 10 - header.size() - 1, ' ') + "\n";
+    npy = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(h.size()), 0};
+    npy.insert(npy.end(), h.begin(), h.end());
+    for (int i = 0; i < 24 * 8; ++i) {
+      const float v = static_cast<float>(i % 13) / 13.0f;
+      const auto* b = reinterpret_cast<const uint8_t*>(&v);
+      npy.insert(npy.end(), b, b + 4);
+    }
+    const std::string lheader = "{'descr': '<i4', 'fortran_order': False, 'shape': (24,), }";
+    std::string lh = lheader + std::string(128 - 10 - lheader.size() - 1, ' ') + "\n";
+    labels = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, static_cast<uint8_t>(lh.size()), 0};
+    labels.insert(labels.end(), lh.begin(), lh.end());
+    for (int i = 0; i < 24; ++i) {
+      const int32_t v = i % 3;
+      const auto* b = reinterpret_cast<const uint8_t*>(&v);
+      labels.insert(labels.end(), b, b + 4);
+    }
+  }
+  const int target = std::max(1, cases_per_command() / 4);
+  for (int i = 0; i < target; ++i) {
+    std::string what = "valid inputs";
+    const bool image = rng.chance(20);
+    std::string spec = image ? kTrainImageSpec : kTrainSpec;
+    std::string csv = image ? "" : train_csv();
+    if (image)  // 4x4x1 images as CSV rows of 16 values
+      for (int s = 0; s < 12; ++s) {
+        csv += std::to_string(s % 3);
+        for (int v = 0; v < 16; ++v) csv += "," + std::to_string((s + v) % 5 / 4.0);
+        csv += "\n";
+      }
+    bool use_npy = !image && rng.chance(25);
+    std::vector<uint8_t> npy_case = npy, labels_case = labels;
+    const uint64_t kind = i == 0 ? 100 : rng.below(100);  // case 0: everything valid
+    if (kind < 45) {
+      spec = mutate_text(spec, rng, &what);
+      what = "SPEC " + what;
+    } else if (kind < 80 && !use_npy) {
+      csv = mutate_text(csv, rng, &what);
+      what = "CSV " + what;
+    } else if (kind < 80) {
+      auto& bytes = rng.chance(70) ? npy_case : labels_case;
+      if (rng.chance(30)) {
+        bytes.resize(rng.below(bytes.size()));
+      } else {
+        for (int k = 0; k < 1 + static_cast<int>(rng.below(3)); ++k)
+          bytes[rng.below(bytes.size())] = rng.byte();
+      }
+      what = "npy bytes changed";
+    }
+    if (!spec_is_light(spec)) {
+      tally.skip();
+      continue;
+    }
+    write_file(spec_path, spec);
+    write_file(data_path, csv);
+    write_file(npy_path, npy_case);
+    write_file(labels_path, labels_case);
+    std::vector<std::string> args = {"train",
+                                     "--arch",
+                                     spec_path,
+                                     "--data",
+                                     use_npy ? npy_path : data_path,
+                                     "-o",
+                                     (out / "m.tflite").string(),
+                                     "--epochs",
+                                     "1",
+                                     "--threads",
+                                     rng.chance(50) ? "1" : "2"};
+    if (kind >= 80 && kind < 95) {  // hostile option values
+      static const char* const kValues[] = {"0", "-1", "1", "3", "24", "25", "1000000", "2147483647"};
+      static const char* const kFractions[] = {"0", "0.5", "0.99", "1", "-0.1", "nan", "inf", "1e308"};
+      const uint64_t option = rng.below(4);
+      if (option == 0) args.insert(args.end(), {"--batch", kValues[rng.below(std::size(kValues))]});
+      if (option == 1) args.insert(args.end(), {"--limit", kValues[rng.below(std::size(kValues))]});
+      if (option == 2) args.insert(args.end(), {"--val-split", kFractions[rng.below(std::size(kFractions))]});
+      if (option == 3) args.insert(args.end(), {"--lr", kFractions[rng.below(std::size(kFractions))]});
+      what = "option " + args[args.size() - 2] + " " + args.back();
+    }
+    if (rng.chance(15)) args.push_back("--autoencoder");
+    const bool json = rng.chance(50);
+    if (json) args.push_back("--json");
+    start_case("train", i, what, args);
+    const CliResult result = run_cli(args, capture);
+    g_case.active = false;
+    std::string problem = check_result(result, "train", json ? OutputKind::kJson : OutputKind::kText);
+    if (problem.empty()) problem = check_trained_output(result, out, "m.tflite");
+    if (problem.empty() && i == 0 && result.exit_code != 0) problem = "valid inputs failed: " + result.error;
+    for (const auto& file : files_in(out)) fs::remove_all(out / file);
+    tally.add(what, result, problem);
+  }
+  EXPECT_GT(tally.successes(), 0);
+  EXPECT_GE(tally.cases(), target * 9 / 10);
+  tally.finish(seconds_since(start));
+}
+
+TEST(CliRobustness, PruneEndsCleanlyAndLeavesNoFileOnFailure) {
+  install_crash_reporter();
+  Watchdog watchdog("CLI");
+  WorkDir dir("prune");
+  fs::create_directories(dir / "out");
+  StdoutCapture capture;
+  Tally tally("prune");
+  const auto start = std::chrono::steady_clock::now();
+  Rng rng(fnv1a("prune options") ^ base_seed());
+  const fs::path out = dir / "out";
+  const std::string data_path = (dir / "data.csv").string(), model_path = (dir / "case.tflite").string();
+  write_file(data_path, train_csv());
+  write_file(dir / "net.spec", std::string(kTrainSpec));
+  // A float model trained on the data: the valid starting point whose mutations the cases use.
+  const CliResult trained = run_cli({"train", "--arch", (dir / "net.spec").string(), "--data", data_path,
+                                     "-o", (dir / "trained.tflite").string(), "--epochs", "1"},
+                                    capture);
+  ASSERT_EQ(trained.exit_code, 0) << trained.error;
+  SourceModel source{"trained 8-6-3", testing::read_bytes(dir / "trained.tflite"), true, {}};
+  source.strings = string_ranges(source.bytes);
+  ModelCases others("prune", 0);
+  const int target = std::max(1, cases_per_command() / 4);
+  for (int i = 0; i < target; ++i) {
+    // Mostly the trained model mutated (it fits the data), sometimes any of the corpus's models.
+    ModelCase c = i == 0           ? ModelCase{source.bytes, "trained model unmodified"}
+                  : rng.chance(75) ? mutate_model(source, rng)
+                                   : others.next(static_cast<int>(rng.below(others.count())));
+    const Screening s = screen(c.bytes);
+    if (s.loads && s.work > kRunWorkLimit / 8) {
+      tally.skip();
+      continue;
+    }
+    write_file(model_path, c.bytes);
+    static const char* const kSparsities[] = {"0", "0.5", "0.9", "0.999", "1", "-0.5", "nan"};
+    std::vector<std::string> args = {"prune",
+                                     model_path,
+                                     "-o",
+                                     (out / "p.tflite").string(),
+                                     "--data",
+                                     data_path,
+                                     "--final-sparsity",
+                                     kSparsities[rng.below(std::size(kSparsities))],
+                                     "--epochs",
+                                     "1"};
+    if (rng.chance(20)) args.insert(args.end(), {"--structured", "channels"});
+    if (rng.chance(20)) args.insert(args.end(), {"--block", rng.chance(50) ? "1" : "0"});
+    if (rng.chance(20)) args.insert(args.end(), {"--frequency", rng.chance(50) ? "1" : "-5"});
+    if (rng.chance(20)) args.insert(args.end(), {"--min-weights", "0"});
+    const bool json = rng.chance(50);
+    if (json) args.push_back("--json");
+    start_case("prune", i, c.description, args);
+    const CliResult result = run_cli(args, capture);
+    g_case.active = false;
+    std::string problem = check_result(result, "prune", json ? OutputKind::kJson : OutputKind::kText);
+    if (problem.empty()) problem = check_trained_output(result, out, "p.tflite");
+    for (const auto& file : files_in(out)) fs::remove_all(out / file);
+    tally.add(c.description, result, problem);
+  }
+  EXPECT_GT(tally.successes(), 0);
+  EXPECT_GE(tally.cases(), target * 8 / 10);
+  tally.finish(seconds_since(start));
+}
+
+// ---- ota --------------------------------------------------------------------------------------------------
+
+// One malformed variant of a signed package: truncated, bytes changed in the header, the payload or the
+// signature, or a tail appended.
+ModelCase mutate_package(const std::vector<uint8_t>& package, Rng& rng) {
+  ModelCase c{package, ""};
+  const uint64_t kind = rng.below(100);
+  if (kind < 25) {
+    c.bytes.resize(rng.chance(40) ? rng.below(std::min<size_t>(package.size(), ota::kHeaderBytes + 8))
+                                  : rng.below(package.size()));
+    c.description = "package truncated to " + std::to_string(c.bytes.size()) + " bytes";
+  } else if (kind < 30) {
+    const size_t extra = 1 + rng.below(64);
+    for (size_t k = 0; k < extra; ++k) c.bytes.push_back(rng.byte());
+    c.description = "package with " + std::to_string(extra) + " bytes appended";
+  } else {
+    // Where: the header (magic, versions, sizes, target, hash), the payload, or the signature at the end.
+    const uint64_t where = rng.below(3);
+    const size_t begin = where == 0 ? 0 : where == 1 ? ota::kHeaderBytes : package.size() - 64;
+    const size_t end = where == 0 ? ota::kHeaderBytes : where == 1 ? package.size() - 64 : package.size();
+    const int count = rng.chance(70) ? 1 : 2 + static_cast<int>(rng.below(3));
+    std::string positions;
+    for (int k = 0; k < count; ++k) {
+      const size_t at = begin + rng.below(end - begin);
+      uint8_t value = rng.chance(50) ? rng.byte() : static_cast<uint8_t>(c.bytes[at] ^ (1u << rng.below(8)));
+      if (value == c.bytes[at]) value ^= 0x01;
+      c.bytes[at] = value;
+      positions += (positions.empty() ? "" : ",") + std::to_string(at);
+    }
+    c.description = std::string("package ") +
+                    (where == 0   ? "header"
+                     : where == 1 ? "payload"
+                                  : "signature") +
+                    " byte(s) " + positions + " changed";
+  }
+  return c;
+}
+
+TEST(CliRobustness, OtaEndsCleanlyOnMalformedPackagesKeysAndDeviceState) {
+  install_crash_reporter();
+  Watchdog watchdog("CLI");
+  WorkDir dir("ota");
+  StdoutCapture capture;
+  Tally tally("ota");
+  const auto start = std::chrono::steady_clock::now();
+  Rng rng(fnv1a("ota") ^ base_seed());
+  const ota::testing::Keys keys = ota::testing::make_keys();
+  const std::string pub = (dir / "ota.pub").string(), key = (dir / "ota.key").string();
+  write_file(pub, std::vector<uint8_t>(keys.pub.begin(), keys.pub.end()));
+  write_file(key, std::vector<uint8_t>(keys.secret.begin(), keys.secret.end()));
+  const auto v1 = ota::testing::make_test_package(ota::testing::fc_model(1.0f), 1, "robust", keys);
+  const auto v2 = ota::testing::make_test_package(ota::testing::fc_model(2.0f), 2, "robust", keys);
+  const fs::path device = dir / "device", pristine = dir / "pristine", package = dir / "case.eiota";
+  write_file(package, v1);
+  const CliResult first = run_cli(
+      {"ota", "install", package.string(), "--device", pristine.string(), "--pub", pub, "--target", "robust"},
+      capture);
+  ASSERT_EQ(first.exit_code, 0) << first.error;
+  const auto running_model = testing::read_bytes(pristine / "slot_a" / "model.tflite");
+  auto reset_device = [&] {
+    fs::remove_all(device);
+    fs::copy(pristine, device, fs::copy_options::recursive);
+  };
+  reset_device();
+  const int target = std::max(1, cases_per_command() / 4);
+  for (int i = 0; i < target; ++i) {
+    const uint64_t action = i == 0 ? 0 : rng.below(100);
+    ModelCase c = i == 0 ? ModelCase{v2, "version 2 unmodified"} : mutate_package(v2, rng);
+    if (i > 0 && rng.chance(5)) {
+      c.bytes.resize(rng.below(600));
+      for (auto& b : c.bytes) b = rng.byte();
+      c.description = "random buffer of " + std::to_string(c.bytes.size()) + " bytes";
+    }
+    write_file(package, c.bytes);
+    std::vector<std::string> args;
+    std::string command_key_pub = pub;
+    bool mutated_state = false;
+    if (action >= 85 && action < 93) {  // a public key of the wrong size or another key
+      const size_t size = rng.chance(50) ? 32 : rng.below(80);
+      std::vector<uint8_t> bad(size);
+      for (auto& b : bad) b = rng.byte();
+      command_key_pub = (dir / "bad.pub").string();
+      write_file(command_key_pub, bad);
+      c.description += ", public key of " + std::to_string(size) + " random bytes";
+    }
+    if (action >= 93) {  // the device's own files damaged: state copies, target, slot metadata
+      static const char* const kFiles[] = {"state.0", "state.1", "target", "slot_a/package.meta",
+                                           "slot_a/model.tflite"};
+      const fs::path file = device / kFiles[rng.below(std::size(kFiles))];
+      auto bytes = testing::read_bytes(file);
+      if (bytes.empty() || rng.chance(30)) {
+        bytes.resize(bytes.empty() ? 0 : rng.below(bytes.size()));
+      } else {
+        bytes[rng.below(bytes.size())] ^= static_cast<uint8_t>(1u << rng.below(8));
+      }
+      write_file(file, bytes);
+      mutated_state = true;
+      c.description += ", device file " + file.filename().string() + " damaged";
+    }
+    const bool json = rng.chance(50);
+    if (action < 45 || mutated_state) {
+      args = {"ota", "install", package.string(), "--device", device.string(), "--pub", command_key_pub};
+    } else if (action < 90) {
+      args = {"ota", "verify", package.string(), "--pub", command_key_pub};
+    } else {
+      args = {"ota", "status", "--device", device.string()};
+    }
+    if (json) args.push_back("--json");
+    start_case("ota", i, c.description, args);
+    CliResult result = run_cli(args, capture);
+    g_case.active = false;
+    // `install --json` and `verify --json` report a refusal too: a whole JSON object with "ok": false on
+    // stdout, then the one-line error. That report is checked here and the rest as for every command.
+    if (json && result.exit_code == 1 && args[1] != "status" && !result.output.empty()) {
+      const auto report = nlohmann::json::parse(result.output, nullptr, /*allow_exceptions=*/false);
+      if (report.is_object() && report.value("ok", true) == false && report.contains("reason"))
+        result.output.clear();
+    }
+    std::string problem = check_result(result, "ota", json ? OutputKind::kJson : OutputKind::kText);
+    const bool valid = c.bytes == v2 && command_key_pub == pub;
+    if (problem.empty() && args[1] != "status" && !mutated_state && (result.exit_code == 0) != valid)
+      problem = valid ? "the valid package was refused: " + result.error : "a damaged package was accepted";
+    // A refused install leaves the device running version 1, byte for byte.
+    if (problem.empty() && args[1] == "install" && result.exit_code != 0 && !mutated_state) {
+      std::string error;
+      const auto status = ota::device_status(device.string(), &error);
+      if (!status || status->version != 1 || testing::read_bytes(status->model_path) != running_model)
+        problem = "a refused install changed the running model";
+    }
+    if (result.exit_code == 0 || mutated_state) reset_device();
+    tally.add(c.description, result, problem);
+  }
+  EXPECT_EQ(tally.cases(), target);
+  EXPECT_GT(tally.successes(), 0);
+  tally.finish(seconds_since(start));
+}
+
+TEST(CliRobustness, OtaPackEndsCleanlyAndLeavesNoFileOnFailure) {
+  install_crash_reporter();
+  Watchdog watchdog("CLI");
+  WorkDir dir("ota_pack");
+  fs::create_directories(dir / "out");
+  StdoutCapture capture;
+  Tally tally("ota pack");
+  const auto start = std::chrono::steady_clock::now();
+  Rng rng(fnv1a("ota pack options") ^ base_seed());
+  const ota::testing::Keys keys = ota::testing::make_keys();
+  const std::string key = (dir / "ota.key").string(), pub = (dir / "ota.pub").string();
+  write_file(key, std::vector<uint8_t>(keys.secret.begin(), keys.secret.end()));
+  write_file(pub, std::vector<uint8_t>(keys.pub.begin(), keys.pub.end()));
+  const fs::path out = dir / "out";
+  const std::string model_path = (dir / "case.tflite").string(), output = (out / "p.eiota").string();
+  const int target = std::max(1, cases_per_command() / 4);
+  ModelCases cases("ota pack", 3 * target);
+  static const char* const kVersions[] = {"1", "0", "-1", "4294967295", "4294967296", "7"};
+  static const char* const kTargets[] = {"gw", "", "a b", "x/../y", "0123456789012345678901234567890123",
+                                         "é"};
+  for (int i = 0; i < cases.count() && tally.cases() < target; ++i) {
+    const ModelCase c = cases.next(i);
+    const Screening s = screen(c.bytes);
+    if (s.loads && s.work > kRunWorkLimit / 4) {
+      tally.skip();
+      continue;
+    }
+    write_file(model_path, c.bytes);
+    std::vector<std::string> args = {"ota",
+                                     "pack",
+                                     model_path,
+                                     "--key",
+                                     key,
+                                     "--version",
+                                     rng.chance(70) ? "3" : kVersions[rng.below(std::size(kVersions))],
+                                     "--target",
+                                     rng.chance(70) ? "gw" : kTargets[rng.below(std::size(kTargets))],
+                                     "-o",
+                                     output};
+    if (rng.chance(20)) args.insert(args.end(), {"--fill", rng.chance(50) ? "lcg:7" : "lcg:x"});
+    start_case("ota pack", i, c.description, args);
+    const CliResult result = run_cli(args, capture);
+    g_case.active = false;
+    std::string problem = check_result(result, "ota", OutputKind::kText);
+    const std::vector<std::string> left = files_in(out);
+    if (problem.empty() && result.exit_code != 0 && !left.empty())
+      problem = "failed, but left " + left.front();
+    if (problem.empty() && result.exit_code == 0) {  // what pack wrote must verify
+      const CliResult verified = run_cli({"ota", "verify", output, "--pub", pub}, capture);
+      if (verified.exit_code != 0) problem = "wrote a package that does not verify: " + verified.error;
+    }
+    for (const auto& file : files_in(out)) fs::remove_all(out / file);
+    tally.add(c.description, result, problem);
+  }
+  EXPECT_GT(tally.successes(), 0);
+  EXPECT_GE(tally.cases(), std::min(400, target));
+  tally.finish(seconds_since(start));
+}
+
+// ---- demo vibration ---------------------------------------------------------------------------------------
+
+// Hostile option values: each ends at once with one line, or (a few valid combinations, kept tiny) runs.
+TEST(CliRobustness, DemoVibrationEndsCleanlyOnHostileOptions) {
+  install_crash_reporter();
+  Watchdog watchdog("CLI");
+  WorkDir dir("demo");
+  StdoutCapture capture;
+  Tally tally("demo vibration");
+  const auto start = std::chrono::steady_clock::now();
+  Rng rng(fnv1a("demo vibration") ^ base_seed());
+  // Values for the floating-point options, and for --epochs (an integer option: only integers parse).
+  static const char* const kNumbers[] = {"0",      "-1",   "nan",  "inf", "-inf", "1e308",
+                                         "4e-320", "0.05", "1e-9", "336", "337",  "1000000"};
+  static const char* const kIntegers[] = {"0", "-1", "1", "2", "1000", "1001", "2147483647"};
+  static const char* const kOptions[] = {"--hours", "--speed", "--train-hours", "--report-every",
+                                         "--flush-timeout"};
+  static const char* const kBrokers[] = {"",        ":",
+                                         "h:",      ":1",
+                                         "[::1]",   "[::1]:0",
+                                         "a:b:c",   "127.0.0.1:65536",
+                                         "host:-1", "x:18446744073709551617"};
+  static const char* const kDevices[] = {
+      "",
+      "a/b",
+      "#",
+      "+",
+      "é",
+      "x y",
+      "0123456789012345678901234567890123456789012345678901234567890123456789"};
+  // Valid values that would make a case run for minutes: --hours 336 (two simulated weeks), a --speed that
+  // paces the run in real time, or 1000 epochs.
+  static const std::set<std::string> kSlow = {"--hours 336",    "--speed 0.05",  "--speed 1e-9",
+                                              "--speed 4e-320", "--epochs 1000", "--epochs 2147483647"};
+  // A 30 -> 30 float autoencoder stand-in: FULLY_CONNECTED with 0.9 on the diagonal.
+  const std::string ae_path = (dir / "ae.tflite").string();
+  {
+    compiler::ModelBuilder b;
+    const int in = b.add_tensor(DataType::kFloat32, {1, 30});
+    std::vector<float> weights(30 * 30, 0.0f);
+    for (int k = 0; k < 30; ++k) weights[k * 30 + k] = 0.9f;
+    const int w = b.add_constant<float>(DataType::kFloat32, {30, 30}, weights);
+    const int out = b.add_tensor(DataType::kFloat32, {1, 30});
+    b.add_op(BuiltinOp::kFullyConnected, {in, w, -1}, {out}, tflite::BuiltinOptions::FullyConnectedOptions,
+             [](auto& fbb) { return tflite::CreateFullyConnectedOptions(fbb).Union(); });
+    b.set_inputs({in});
+    b.set_outputs({out});
+    write_file(ae_path, b.finish());
+  }
+  const int target = 120;
+  for (int i = 0; i < target; ++i) {
+    // A tiny valid run to start from: 0.02 simulated hours, 0.1 h of normal data, offline, and a model given
+    // (--model: the demo would otherwise train one by running its own executable, which here is this test).
+    std::vector<std::string> args = {"demo",    "vibration", "--hours",  "0.02", "--train-hours", "0.1",
+                                     "--model", ae_path,     "--epochs", "1",    "--offline",     "--json"};
+    std::string what;
+    const uint64_t kind = i == 0 ? 100 : rng.below(100);
+    // Sets an option, replacing its value when the base run has it (options parse once).
+    auto set = [&args](const std::string& option, const std::string& value) {
+      const auto at = std::find(args.begin(), args.end(), option);
+      if (at != args.end()) args.erase(at, at + 2);
+      args.insert(args.end(), {option, value});
+    };
+    if (kind < 40) {
+      set(kOptions[rng.below(std::size(kOptions))], kNumbers[rng.below(std::size(kNumbers))]);
+    } else if (kind < 50) {
+      set("--epochs", kIntegers[rng.below(std::size(kIntegers))]);
+    } else if (kind < 75) {
+      args.erase(std::find(args.begin(), args.end(), "--offline"));
+      args.insert(args.end(), {"--broker", kBrokers[rng.below(std::size(kBrokers))]});
+    } else if (kind < 90) {
+      args.insert(args.end(), {"--device", kDevices[rng.below(std::size(kDevices))]});
+    } else if (kind < 95) {
+      set("--model", (dir / "missing.tflite").string());
+    }
+    what = kind >= 95   ? "valid tiny run"
+           : kind >= 90 ? "--model missing"
+                        : args[args.size() - 2] + " " + args.back();
+    if (kSlow.count(what)) {
+      tally.skip();
+      continue;
+    }
+    start_case("demo vibration", i, what, args);
+    const CliResult result = run_cli(args, capture);
+    g_case.active = false;
+    std::string problem = check_result(result, "demo", OutputKind::kJson);
+    if (problem.empty() && i == 0 && result.exit_code != 0)
+      problem = "the valid tiny run failed: " + result.error;
+    tally.add(what, result, problem);
+  }
   EXPECT_GT(tally.successes(), 0);
   tally.finish(seconds_since(start));
 }

@@ -29,7 +29,6 @@ void DemoUpstream::validate(const UpstreamOptions& o) {
   if (!(o.flush_timeout_s >= 0 && o.flush_timeout_s <= 3600))
     throw CliError{"--flush-timeout must be in [0, 3600] seconds"};
   if (o.offline && !o.broker.empty()) throw CliError{"--offline and --broker exclude each other"};
-  if (o.offline) return;
   platform::TelemetryOptions telemetry;
   telemetry.device_id = o.device;
   telemetry.queue_dir = "unused";
