@@ -194,11 +194,13 @@ OtaUpdater::OtaUpdater(platform::TelemetryClient& telemetry, UpdaterOptions opti
   if (!status) throw std::runtime_error("OTA device " + options_.device.dir + ": " + error);
   telemetry_.publish_status({{"model_version", status->version}});
   inbox_->max_package_bytes = options_.max_package_bytes;
-  worker_ = std::thread([this] { run(); });
-  // The handler holds the inbox, not `this`: a message arriving after our destructor finds it closed.
+  // The handler holds the inbox, not `this`: a message arriving after our destructor finds it closed. A
+  // message arriving before the worker starts waits in the inbox. Subscribing first: if it throws, no thread
+  // is left running.
   telemetry_.subscribe(
       ota_topic(telemetry_.options().device_id),
       [inbox = inbox_](std::string_view, std::string_view payload) { inbox->receive(payload); });
+  worker_ = std::thread([this] { run(); });
 }
 
 OtaUpdater::~OtaUpdater() {
