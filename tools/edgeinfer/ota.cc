@@ -490,7 +490,9 @@ Command add_ota_command(CLI::App& app) {
       "Device agent: install packages arriving on edgeinfer/<ID>/ota, report on edgeinfer/<ID>/status "
       "(until SIGINT/SIGTERM)");
   listen_cmd->add_option("--broker", o->broker, "MQTT broker HOST:PORT")->required();
-  listen_cmd->add_option("--device-id", o->device_id, "MQTT device id (topics edgeinfer/<ID>/...)")
+  listen_cmd
+      ->add_option("--device-id", o->device_id,
+                   "MQTT device id: topics edgeinfer/<ID>/ota and /status (--device is the directory)")
       ->required();
   listen_cmd->add_option("--device", o->device, "Device directory (slots and state), as in ota install")
       ->required();
