@@ -217,8 +217,10 @@ void MqttSession::on_publish_cb(mosquitto*, void* self, int mid) {
 void MqttSession::on_message_cb(mosquitto*, void* self, const mosquitto_message* m) {
   auto* s = static_cast<MqttSession*>(self);
   if (s->callbacks_.on_message && m->topic != nullptr) {
-    s->callbacks_.on_message(m->topic, std::string_view(static_cast<const char*>(m->payload),
-                                                        static_cast<size_t>(std::max(m->payloadlen, 0))));
+    s->callbacks_.on_message(m->topic,
+                             std::string_view(static_cast<const char*>(m->payload),
+                                              static_cast<size_t>(std::max(m->payloadlen, 0))),
+                             m->retain);
   }
 }
 

@@ -58,7 +58,9 @@ class MqttSession {
     std::function<void()> on_connect;
     std::function<void()> on_disconnect;
     std::function<void(int mid)> on_publish;  // PUBACK
-    std::function<void(std::string_view topic, std::string_view payload)> on_message;
+    // `retained`: the broker sent a stored retained message because we just subscribed (MQTT 3.1.1: live
+    // messages arrive with the flag clear, even when they were published retained).
+    std::function<void(std::string_view topic, std::string_view payload, bool retained)> on_message;
     std::function<void()> on_subscribe;  // SUBACK
   };
 

@@ -1,5 +1,7 @@
 #include "platform/linux/telemetry_client.h"
 
+#include <mosquitto.h>
+
 #include <chrono>
 
 namespace edgeinfer::platform {
@@ -58,6 +60,13 @@ TelemetryClient::TelemetryClient(TelemetryOptions options) : options_(std::move(
   MqttSession::Callbacks callbacks;
   callbacks.on_connect = [this] { on_connect(); };
   callbacks.on_publish = [this](int mid) { on_publish(mid); };
+  callbacks.on_disconnect = [this] {
+    std::lock_guard lock(mutex_);
+    subscribed_session_ = false;
+  };
+  callbacks.on_message = [this](std::string_view topic, std::string_view payload, bool) {
+    on_message(topic, payload);
+  };
   session_ = std::make_unique<MqttSession>(mqtt_config(options_), std::move(callbacks));
   session_->start();
 }
@@ -141,6 +150,8 @@ void TelemetryClient::on_connect() {
   std::lock_guard lock(mutex_);
   // libmosquitto sends what it holds unacknowledged again, in order, after CONNACK.
   if (++stats_.connects > 1) stats_.resent += inflight_.size();
+  for (const Subscription& s : subscriptions_) session_->subscribe(s.pattern, 1);
+  subscribed_session_ = true;
   send_status_locked();
   pump_locked();
   changed_.notify_all();
@@ -161,6 +172,31 @@ void TelemetryClient::on_publish(int mid) {
     pump_locked();
   }
   changed_.notify_all();
+}
+
+void TelemetryClient::subscribe(const std::string& pattern, MessageHandler handler) {
+  if (mosquitto_sub_topic_check(pattern.c_str()) != MOSQ_ERR_SUCCESS)
+    throw TelemetryError("invalid MQTT subscription '" + pattern + "'");
+  std::lock_guard lock(mutex_);
+  subscriptions_.push_back({pattern, std::make_shared<const MessageHandler>(std::move(handler))});
+  // Not connected() here: it turns true before on_connect() runs, which would subscribe twice (and the
+  // broker would send its retained messages twice).
+  if (subscribed_session_) session_->subscribe(pattern, 1);  // else on the next connect
+}
+
+void TelemetryClient::on_message(std::string_view topic, std::string_view payload) {
+  std::vector<std::shared_ptr<const MessageHandler>> handlers;
+  {
+    std::lock_guard lock(mutex_);
+    const std::string topic_text(topic);
+    for (const Subscription& s : subscriptions_) {
+      bool matches = false;
+      if (mosquitto_topic_matches_sub(s.pattern.c_str(), topic_text.c_str(), &matches) == MOSQ_ERR_SUCCESS &&
+          matches)
+        handlers.push_back(s.handler);
+    }
+  }
+  for (const auto& handler : handlers) (*handler)(topic, payload);
 }
 
 bool TelemetryClient::flush(std::chrono::milliseconds timeout) {

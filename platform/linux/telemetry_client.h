@@ -24,11 +24,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "platform/linux/message_queue.h"
 #include "platform/linux/mqtt_session.h"
@@ -82,6 +85,15 @@ class TelemetryClient {
   // the latest status is sent again with "state" defaulting to "online".
   void publish_status(const nlohmann::json& fields);
 
+  // Incoming messages on a topic of the caller's (e.g. edgeinfer/<device>/ota), over the same connection.
+  // Subscribed (QoS 1) now when connected and again on every connect (sessions are clean, so the broker
+  // forgets subscriptions with the connection). `handler` runs on the network thread, never under the
+  // client's lock (it may call publish_status), for every message whose topic matches `pattern`: keep it
+  // short and hand real work to another thread, or keepalives stall. Throws TelemetryError on an invalid
+  // pattern.
+  using MessageHandler = std::function<void(std::string_view topic, std::string_view payload)>;
+  void subscribe(const std::string& pattern, MessageHandler handler);
+
   // Hands queued messages to the network now (the network thread also does it on every ack and connect).
   void poll();
   // Waits until the queue is empty (everything acknowledged); false on timeout.
@@ -100,6 +112,12 @@ class TelemetryClient {
   void send_status_locked();
   void on_connect();
   void on_publish(int mid);
+  void on_message(std::string_view topic, std::string_view payload);
+
+  struct Subscription {
+    std::string pattern;
+    std::shared_ptr<const MessageHandler> handler;
+  };
 
   TelemetryOptions options_;
   mutable std::mutex mutex_;
@@ -108,6 +126,8 @@ class TelemetryClient {
   std::unique_ptr<MqttSession> session_;
   std::map<int, uint64_t> inflight_;  // mid -> seq, handed to libmosquitto, no PUBACK yet
   uint64_t last_handed_ = 0;          // highest seq handed to libmosquitto by this process
+  std::vector<Subscription> subscriptions_;
+  bool subscribed_session_ = false;  // on_connect() has subscribed them on the current connection
   nlohmann::json status_ = nlohmann::json::object();
   int offline_mid_ = -1;
   bool offline_acked_ = false;

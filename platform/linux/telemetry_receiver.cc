@@ -20,7 +20,7 @@ TelemetryReceiver::TelemetryReceiver(Options options, Listener listener)
     ++subscriptions_;
     changed_.notify_all();
   };
-  callbacks.on_message = [this](std::string_view topic, std::string_view payload) {
+  callbacks.on_message = [this](std::string_view topic, std::string_view payload, bool) {
     on_message(topic, payload);
   };
   session_ = std::make_unique<MqttSession>(config, std::move(callbacks));

@@ -3,22 +3,37 @@
 // edgeinfer ota verify PKG --pub PUB [--json]
 // edgeinfer ota install PKG --device DIR --pub PUB [--target NAME] [--healthy-runs N] [--json]
 // edgeinfer ota status --device DIR [--json]
+// edgeinfer ota listen --broker HOST:PORT --device-id ID --device DIR --pub PUB [--target NAME] [--once] ...
+// edgeinfer ota push PKG --broker HOST:PORT --device-id ID [--no-retain] [--wait SECONDS] [--json]
 // Signed A/B model updates (edge/ota/, platform/linux/ota_device.h). Keys are libsodium's raw Ed25519 keys:
 // ota.key 64 bytes (mode 0600), ota.pub 32 bytes.
 #include <sodium.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "compiler/host_runner.h"
 #include "edge/ota/package.h"
+#include "platform/linux/mqtt_session.h"
 #include "platform/linux/ota_device.h"
+#include "platform/linux/ota_mqtt.h"
+#include "platform/linux/telemetry_client.h"
+#include "tools/edgeinfer/broker_address.h"
 #include "tools/edgeinfer/commands.h"
 #include "tools/edgeinfer/output_file.h"
 #include "tools/edgeinfer/reports.h"
@@ -33,6 +48,11 @@ struct OtaOptions {
   int64_t version = -1;
   int healthy_runs = 3;
   bool json = false;
+  // listen / push (MQTT)
+  std::string broker, device_id, queue, tls_ca, tls_cert, tls_key;
+  int64_t max_package = static_cast<int64_t>(ota::kDefaultMaxPackageBytes);
+  double wait_s = 30;
+  bool once = false, no_retain = false;
 };
 
 std::vector<uint8_t> read_bytes(const std::string& path) {
@@ -220,6 +240,203 @@ int status(const OtaOptions& o) {
   return 0;
 }
 
+// ---- MQTT: the device agent and the operator's push ---------------------------------------------------
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+extern "C" void on_stop_signal(int) {
+  g_stop_signal = 1;
+}
+
+void check_device_id(const std::string& id) {
+  if (id.empty() || id.size() > 64 ||
+      id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") !=
+          std::string::npos)
+    throw CliError{"--device-id '" + id + "' must be 1..64 characters of A-Z a-z 0-9 _ . -"};
+}
+
+// One line per outcome: "installed: version 2 confirmed ... [package 1234 bytes, sha256 0123abcd...]".
+std::string outcome_line(const nlohmann::json& ota) {
+  const bool ok = ota.value("ok", false);
+  std::string line = ota.value("result", std::string("?"));
+  if (!ok) line += " (" + ota.value("reason", std::string("?")) + ")";
+  line += ": " + ota.value("message", std::string());
+  appendf(line, " [package %llu bytes, sha256 %.16s]",
+          static_cast<unsigned long long>(ota.value("package_bytes", uint64_t{0})),
+          ota.value("package_sha256", std::string()).c_str());
+  return line + "\n";
+}
+
+int listen(const OtaOptions& o) {
+  const BrokerAddress broker = parse_broker(o.broker);
+  check_device_id(o.device_id);
+  if (o.healthy_runs < 0) throw CliError{"--healthy-runs must be 0 or more"};
+  if (o.max_package < 1 || o.max_package > int64_t{ota::kMaxPayloadBytes} + 2 * ota::kMaxGoldenBytes + 160)
+    throw CliError{"--max-package must be 1.." +
+                   std::to_string(ota::kMaxPayloadBytes + 2 * ota::kMaxGoldenBytes + 160) + " bytes"};
+  ota::UpdaterOptions options;
+  options.device.dir = o.device;
+  options.device.public_key = read_key<ota::PublicKey>(o.pub, "public");
+  options.device.target = device_target(o);
+  options.device.healthy_runs = static_cast<uint32_t>(o.healthy_runs);
+  options.max_package_bytes = static_cast<size_t>(o.max_package);
+  platform::TelemetryOptions telemetry;
+  telemetry.host = broker.host;
+  telemetry.port = broker.port;
+  telemetry.device_id = o.device_id;
+  telemetry.queue_dir = o.queue.empty() ? o.device + "/telemetry-queue" : o.queue;
+  telemetry.tls_ca_file = o.tls_ca;
+  telemetry.tls_cert_file = o.tls_cert;
+  telemetry.tls_key_file = o.tls_key;
+  telemetry.reconnect_max_ms = 5000;
+
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+
+  std::mutex mutex;
+  std::optional<bool> first_ok;  // the first outcome, for --once
+  try {
+    platform::TelemetryClient client(telemetry);
+    ota::OtaUpdater updater(client, options, [&](const ota::OtaOutcome& outcome) {
+      std::fputs(outcome_line(outcome.to_json()).c_str(), stdout);
+      std::fflush(stdout);
+      std::lock_guard lock(mutex);
+      if (!first_ok) first_ok = outcome.ok;
+    });
+    std::fprintf(stderr, "edgeinfer ota listen: device %s, packages on %s at %s:%d, ota dir %s\n",
+                 o.device_id.c_str(), ota::ota_topic(o.device_id).c_str(), broker.host.c_str(), broker.port,
+                 o.device.c_str());
+    while (g_stop_signal == 0) {
+      {
+        std::lock_guard lock(mutex);
+        if (o.once && first_ok) break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  } catch (const platform::TelemetryError& e) {
+    throw CliError{e.what()};
+  } catch (const std::runtime_error& e) {
+    throw CliError{e.what()};
+  }
+  std::lock_guard lock(mutex);
+  return o.once && first_ok && !*first_ok ? 1 : 0;
+}
+
+// The operator's side. Waits on a condition for: the connection, the SUBACK of the status subscription,
+// the PUBACK of the package, and the device's outcome for these exact bytes.
+int push(const OtaOptions& o) {
+  const BrokerAddress broker = parse_broker(o.broker);
+  check_device_id(o.device_id);
+  if (!(o.wait_s >= 0 && o.wait_s <= 86400)) throw CliError{"--wait must be 0..86400 seconds"};
+  const auto package = read_bytes(o.package);
+  // The device refuses anything malformed anyway; checking here saves a retained bad package on the broker.
+  ota::PackageHeader header;
+  char message[ota::kMessageBytes] = {};
+  const ota::Reason reason =
+      ota::parse_package(package.data(), package.size(), &header, message, sizeof(message));
+  if (reason != ota::Reason::kOk)
+    throw CliError{o.package + ": malformed package, not sent (" + ota::reason_name(reason) +
+                   "): " + message};
+  const std::string sha256 = ota::sha256_hex(package.data(), package.size());
+  const std::string ota_topic = ota::ota_topic(o.device_id);
+  const std::string status_topic = "edgeinfer/" + o.device_id + "/status";
+  const bool wait_outcome = o.wait_s > 0;
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool connected = false, subscribed = false;
+  std::vector<int> acked;
+  std::optional<nlohmann::json> outcome;
+  platform::MqttConfig config;
+  config.host = broker.host;
+  config.port = broker.port;
+  config.client_id = "edgeinfer-push-" + o.device_id + "-" + std::to_string(::getpid());
+  config.tls_ca_file = o.tls_ca;
+  config.tls_cert_file = o.tls_cert;
+  config.tls_key_file = o.tls_key;
+  config.reconnect_min_ms = 200;
+  config.reconnect_max_ms = 2000;
+  std::unique_ptr<platform::MqttSession> session;
+  platform::MqttSession::Callbacks callbacks;
+  callbacks.on_connect = [&] {
+    if (wait_outcome) session->subscribe(status_topic, 1);
+    std::lock_guard lock(mutex);
+    connected = true;
+    changed.notify_all();
+  };
+  callbacks.on_subscribe = [&] {
+    std::lock_guard lock(mutex);
+    subscribed = true;
+    changed.notify_all();
+  };
+  callbacks.on_publish = [&](int mid) {
+    std::lock_guard lock(mutex);
+    acked.push_back(mid);
+    changed.notify_all();
+  };
+  // A retained status was there before we subscribed: it may carry the outcome of an earlier push of these
+  // same bytes, so only live ones (retain flag clear) count.
+  callbacks.on_message = [&](std::string_view topic, std::string_view payload, bool retained) {
+    if (retained || topic != status_topic) return;
+    nlohmann::json status = nlohmann::json::parse(payload, nullptr, /*allow_exceptions=*/false);
+    if (!status.is_object() || !status.contains("ota") || !status["ota"].is_object()) return;
+    if (status["ota"].value("package_sha256", std::string()) != sha256) return;
+    std::lock_guard lock(mutex);
+    if (!outcome) outcome = std::move(status);
+    changed.notify_all();
+  };
+  try {
+    session = std::make_unique<platform::MqttSession>(config, std::move(callbacks));
+  } catch (const platform::TelemetryError& e) {
+    throw CliError{e.what()};
+  }
+  session->start();
+  const std::string where = broker.host + ":" + std::to_string(broker.port);
+  constexpr auto kBrokerTimeout = std::chrono::seconds(10);
+  std::unique_lock lock(mutex);
+  if (!changed.wait_for(lock, kBrokerTimeout, [&] { return connected && (subscribed || !wait_outcome); }))
+    throw CliError{"cannot reach the broker at " + where + " within 10 s: " + session->last_error()};
+  lock.unlock();
+  const int mid = session->publish(
+      ota_topic, std::string_view(reinterpret_cast<const char*>(package.data()), package.size()), 1,
+      !o.no_retain);
+  if (mid == 0) throw CliError{session->last_error()};
+  lock.lock();
+  if (!changed.wait_for(lock, kBrokerTimeout,
+                        [&] { return std::find(acked.begin(), acked.end(), mid) != acked.end(); }))
+    throw CliError{"the broker at " + where + " did not acknowledge the package within 10 s"};
+  if (!wait_outcome) {
+    lock.unlock();
+    print_report("published " + o.package + " (version " + std::to_string(header.model_version) + ", " +
+                 std::to_string(package.size()) + " bytes) to " + ota_topic +
+                 (o.no_retain ? "" : ", retained") + "\n");
+    return 0;
+  }
+  const bool answered =
+      changed.wait_for(lock, std::chrono::duration<double>(o.wait_s), [&] { return outcome.has_value(); });
+  const std::optional<nlohmann::json> result = outcome;
+  lock.unlock();
+  session->stop();
+  if (!answered) {
+    print_report("no outcome from device " + o.device_id + " within " +
+                 std::to_string(static_cast<int>(o.wait_s)) + " s (package sent" +
+                 (o.no_retain ? "" : " retained: the device gets it when it connects") + ")\n");
+    return 2;
+  }
+  const nlohmann::json& ota = (*result)["ota"];
+  if (o.json) {
+    nlohmann::json report = ota;
+    report["device"] = o.device_id;
+    report["model_version"] = result->value("model_version", nlohmann::json(nullptr));
+    print_report(report.dump(2) + "\n");
+  } else {
+    print_report("device " + o.device_id + ": " + outcome_line(ota));
+  }
+  return ota.value("ok", false) ? 0 : 1;
+}
+
 }  // namespace
 
 Command add_ota_command(CLI::App& app) {
@@ -267,7 +484,52 @@ Command add_ota_command(CLI::App& app) {
   status_cmd->add_flag("--json", o->json,
                        "JSON: version, model, pending, confirmed_version, slot, healthy_runs");
 
+  // MQTT. --device stays the device directory as in install/status; the MQTT device id is --device-id.
+  auto* listen_cmd = command->add_subcommand(
+      "listen",
+      "Device agent: install packages arriving on edgeinfer/<ID>/ota, report on edgeinfer/<ID>/status "
+      "(until SIGINT/SIGTERM)");
+  listen_cmd->add_option("--broker", o->broker, "MQTT broker HOST:PORT")->required();
+  listen_cmd
+      ->add_option("--device-id", o->device_id,
+                   "MQTT device id: topics edgeinfer/<ID>/ota and /status (--device is the directory)")
+      ->required();
+  listen_cmd->add_option("--device", o->device, "Device directory (slots and state), as in ota install")
+      ->required();
+  listen_cmd->add_option("--pub", o->pub, "Public key (ota.pub)")->required();
+  listen_cmd->add_option("--target", o->target, "The device's target (recorded in DIR/target on first use)");
+  listen_cmd->add_option("--healthy-runs", o->healthy_runs, "Golden runs after the self-test (default 3)");
+  listen_cmd->add_option("--queue", o->queue, "Telemetry queue directory (default DIR/telemetry-queue)");
+  listen_cmd->add_option("--max-package", o->max_package,
+                         "Refuse larger payloads unread (bytes, default 4194304)");
+  listen_cmd->add_option("--tls-ca", o->tls_ca, "TLS: CA file (TLS on when given)");
+  listen_cmd->add_option("--tls-cert", o->tls_cert, "TLS: client certificate");
+  listen_cmd->add_option("--tls-key", o->tls_key, "TLS: client key");
+  listen_cmd->add_flag("--once", o->once,
+                       "Exit after the first package outcome: 0 installed or already running, 1 refused");
+
+  auto* push_cmd = command->add_subcommand(
+      "push", "Operator: publish a package (QoS 1, retained) to edgeinfer/<ID>/ota and wait for the outcome");
+  push_cmd->add_option("package", o->package, "The package")->required();
+  push_cmd->add_option("--broker", o->broker, "MQTT broker HOST:PORT")->required();
+  push_cmd->add_option("--device-id", o->device_id, "MQTT device id of the target device")->required();
+  push_cmd->add_flag(
+      "--no-retain", o->no_retain,
+      "Do not retain: only a device online now gets it (default: retained, so offline devices get "
+      "it when they connect)");
+  push_cmd->add_option("--wait", o->wait_s,
+                       "Seconds to wait for the device's outcome on its status (default 30; 0: do not wait). "
+                       "Exit 0 installed or already running, 1 refused, 2 no outcome in time");
+  push_cmd->add_flag(
+      "--json", o->json,
+      "JSON: the device's ota outcome (result, ok, reason, message, version, package_sha256...)");
+  push_cmd->add_option("--tls-ca", o->tls_ca, "TLS: CA file (TLS on when given)");
+  push_cmd->add_option("--tls-cert", o->tls_cert, "TLS: client certificate");
+  push_cmd->add_option("--tls-key", o->tls_key, "TLS: client key");
+
   return {command, [=]() {
+            if (listen_cmd->parsed()) return listen(*o);
+            if (push_cmd->parsed()) return push(*o);
             if (keygen_cmd->parsed()) return keygen(*o);
             if (pack_cmd->parsed()) return pack(*o);
             if (verify_cmd->parsed()) return verify(*o);
