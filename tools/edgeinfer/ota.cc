@@ -33,8 +33,8 @@
 #include "platform/linux/ota_device.h"
 #include "platform/linux/ota_mqtt.h"
 #include "platform/linux/telemetry_client.h"
-#include "tools/edgeinfer/broker_address.h"
 #include "tools/edgeinfer/commands.h"
+#include "tools/edgeinfer/escape.h"
 #include "tools/edgeinfer/output_file.h"
 #include "tools/edgeinfer/reports.h"
 
@@ -150,7 +150,7 @@ int verify(const OtaOptions& o) {
     report["version"] = header.model_version;
     report["target"] = header.target;
     report["model_bytes"] = header.payload_bytes;
-    print_report(report.dump(2) + "\n");
+    print_report(json_text(report, 2) + "\n");
   } else {
     std::string report;
     appendf(report, "%s: valid, version %lu for target %s, model %lu bytes\n", o.package.c_str(),
@@ -170,6 +170,11 @@ std::string device_target(const OtaOptions& o) {
     recorded.assign(bytes.begin(), bytes.end());
     while (!recorded.empty() && (recorded.back() == '\n' || recorded.back() == '\r')) recorded.pop_back();
   }
+  if (!recorded.empty() &&
+      (recorded.find('\0') != std::string::npos || !ota::is_valid_target(recorded.c_str())))
+    throw CliError{path +
+                   " is damaged (not 1..31 characters of [A-Za-z0-9._-]): restore the device's target "
+                   "name there"};
   if (!o.target.empty() && !recorded.empty() && o.target != recorded)
     throw CliError{"--target " + o.target + " differs from the device's target " + recorded + " (" + path +
                    ")"};
@@ -202,7 +207,7 @@ int install(const OtaOptions& o) {
     report["reason"] = ota::reason_name(result.reason);
     report["message"] = result.message;
     report["version"] = result.version;
-    print_report(report.dump(2) + "\n");
+    print_report(json_text(report, 2) + "\n");
   }
   if (!result.ok) {
     const bool rolled_back =
@@ -227,7 +232,7 @@ int status(const OtaOptions& o) {
     report["confirmed_version"] = status->confirmed_version;
     report["slot"] = status->slot;
     report["healthy_runs"] = status->healthy_runs;
-    print_report(report.dump(2) + "\n");
+    print_report(json_text(report, 2) + "\n");
   } else if (!status->has_model) {
     print_report(o.device + ": no model installed\n");
   } else {
@@ -266,8 +271,17 @@ std::string outcome_line(const nlohmann::json& ota) {
   return line + "\n";
 }
 
+// --broker HOST:PORT, parsed as the demo parses it.
+platform::BrokerAddress broker_address(const std::string& text) {
+  try {
+    return platform::parse_broker_address(text);
+  } catch (const platform::TelemetryError& e) {
+    throw CliError{std::string("--broker: ") + e.what()};
+  }
+}
+
 int listen(const OtaOptions& o) {
-  const BrokerAddress broker = parse_broker(o.broker);
+  const platform::BrokerAddress broker = broker_address(o.broker);
   check_device_id(o.device_id);
   if (o.healthy_runs < 0) throw CliError{"--healthy-runs must be 0 or more"};
   if (o.max_package < 1 || o.max_package > int64_t{ota::kMaxPayloadBytes} + 2 * ota::kMaxGoldenBytes + 160)
@@ -327,7 +341,7 @@ int listen(const OtaOptions& o) {
 // The operator's side. Waits on a condition for: the connection, the SUBACK of the status subscription,
 // the PUBACK of the package, and the device's outcome for these exact bytes.
 int push(const OtaOptions& o) {
-  const BrokerAddress broker = parse_broker(o.broker);
+  const platform::BrokerAddress broker = broker_address(o.broker);
   check_device_id(o.device_id);
   if (!(o.wait_s >= 0 && o.wait_s <= 86400)) throw CliError{"--wait must be 0..86400 seconds"};
   const auto package = read_bytes(o.package);
@@ -430,7 +444,7 @@ int push(const OtaOptions& o) {
     nlohmann::json report = ota;
     report["device"] = o.device_id;
     report["model_version"] = result->value("model_version", nlohmann::json(nullptr));
-    print_report(report.dump(2) + "\n");
+    print_report(json_text(report, 2) + "\n");
   } else {
     print_report("device " + o.device_id + ": " + outcome_line(ota));
   }
