@@ -5,8 +5,9 @@
 # rest), the CLI's inspect/run reports, text and JSON (edgeinfer_cli_report_fuzzer, 1/3), the .npy reader
 # (edgeinfer_npy_fuzzer, 1/10; seeded with a few small .npy files as well), the dataset parsers: IDX plain
 # and gzipped, CSV, integer .npy labels (edgeinfer_data_fuzzer, 1/10; seeded with small IDX and CSV files)
-# and the OTA package parser and slot install (edgeinfer_ota_package_fuzzer, 1/10; seeded with a well-formed
-# unsigned package).
+# the OTA package parser and slot install (edgeinfer_ota_package_fuzzer, 1/10; seeded with a well-formed
+# unsigned package) and what arrives on the MQTT OTA topic through the Linux device side, edits of validly
+# signed packages included (edgeinfer_ota_mqtt_payload_fuzzer, 1/10).
 # Builds build/fuzz with clang, seeds the corpora with builder-made models and, read-only, the smaller real
 # models of ../shared/models (EDGEINFER_SHARED_DIR), then fuzzes in fork mode so that one finding does not end
 # the run. Prints executions and findings; exits non-zero when libFuzzer found a crash, sanitizer report,
@@ -27,7 +28,7 @@ jobs=${EDGEINFER_FUZZ_BUILD_JOBS:-2}
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DEDGEINFER_FUZZ=ON -DEDGEINFER_BUILD_TESTS=OFF \
   -DEDGEINFER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 ninja -C "$build" -j"$jobs" edgeinfer_model_loader_fuzzer edgeinfer_cli_report_fuzzer edgeinfer_npy_fuzzer \
-  edgeinfer_data_fuzzer edgeinfer_ota_package_fuzzer edgeinfer_fuzz_seeds
+  edgeinfer_data_fuzzer edgeinfer_ota_package_fuzzer edgeinfer_ota_mqtt_payload_fuzzer edgeinfer_fuzz_seeds
 
 # Stack traces for UBSan findings too.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
@@ -57,7 +58,8 @@ report_seconds=$((seconds / 3))
 npy_seconds=$((seconds / 10))
 data_seconds=$((seconds / 10))
 ota_seconds=$((seconds / 10))
-loader_seconds=$((seconds - report_seconds - npy_seconds - data_seconds - ota_seconds))
+ota_mqtt_seconds=$((seconds / 10))
+loader_seconds=$((seconds - report_seconds - npy_seconds - data_seconds - ota_seconds - ota_mqtt_seconds))
 failed=0
 
 # fuzz TARGET SECONDS CORPUS_DIR [extra flags]: runs one target; sets failed=1 on findings.
@@ -143,6 +145,15 @@ mkdir -p "$build/corpus-ota"
   head -c 64 /dev/zero
 } >"$build/corpus-ota/seed.eiota"
 fuzz ota_package_fuzzer "$ota_seconds" "$build/corpus-ota" "$@"
+# OTA-topic seeds (see the fuzzer's header): the raw unsigned package above, version 2 unedited (installs),
+# version 1 unedited (already running), version 2 cut after its header.
+mkdir -p "$build/corpus-ota-mqtt"
+[ -e "$build/corpus-ota-mqtt/seed-raw" ] || { printf '\x00'; cat "$build/corpus-ota/seed.eiota"; } \
+  >"$build/corpus-ota-mqtt/seed-raw"
+[ -e "$build/corpus-ota-mqtt/seed-v2" ] || printf '\x01' >"$build/corpus-ota-mqtt/seed-v2"
+[ -e "$build/corpus-ota-mqtt/seed-v1" ] || printf '\x03' >"$build/corpus-ota-mqtt/seed-v1"
+[ -e "$build/corpus-ota-mqtt/seed-cut" ] || printf '\x02\x00\x60' >"$build/corpus-ota-mqtt/seed-cut"
+fuzz ota_mqtt_payload_fuzzer "$ota_mqtt_seconds" "$build/corpus-ota-mqtt" "$@"
 rmdir "$build/artifacts/$run_id" 2>/dev/null || true
 if [ "$failed" -ne 0 ]; then
   exit 1

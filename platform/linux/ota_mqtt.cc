@@ -160,6 +160,8 @@ struct OtaUpdater::Inbox {
 
   // On the network thread: copy, hash, and queue; nothing slow.
   void receive(std::string_view payload) {
+    // An empty message is how MQTT clears a retained one (the operator withdrawing a package): not a package.
+    if (payload.empty()) return;
     Job job;
     const auto* data = reinterpret_cast<const uint8_t*>(payload.data());
     job.oversize = payload.size() > max_package_bytes;

@@ -230,7 +230,6 @@ TEST_F(OtaMqtt, MalformedPayloadsAreRefusedAndTheModelKeepsRunning) {
     std::string reason;
   };
   std::vector<Case> cases;
-  cases.push_back({"empty", {}, "truncated"});
   std::mt19937 random(20261203);
   for (size_t size : {1u, 95u, 96u, 1000u, 20000u}) {
     std::vector<uint8_t> bytes(size);
@@ -271,6 +270,9 @@ TEST_F(OtaMqtt, MalformedPayloadsAreRefusedAndTheModelKeepsRunning) {
 
   wait_device_subscribed();
   Pusher pusher(broker_->port());
+  // An empty message (MQTT's way to clear a retained one) is ignored: the first outcome below must be the
+  // first case's.
+  ASSERT_TRUE(pusher.push({}, /*retain=*/false));
   size_t n = 0;
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
