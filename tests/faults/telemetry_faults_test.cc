@@ -17,10 +17,10 @@
 #include <sstream>
 #include <thread>
 
+#include "platform/linux/mosquitto_broker.h"
 #include "platform/linux/telemetry_client.h"
 #include "platform/linux/telemetry_receiver.h"
 #include "platform/linux/test_dir.h"
-#include "platform/linux/mosquitto_broker.h"
 
 namespace edgeinfer::platform {
 namespace {

@@ -1,8 +1,9 @@
 // libFuzzer target: untrusted bytes -> the OTA package parser and verifier (edge/ota/package.h) and a whole
 // install into in-memory slots (edge/ota/slots.h), as a package arriving on edgeinfer/<device>/ota would
-// go (platform/linux/ota_mqtt.cc hands MQTT payloads to exactly these functions). Any crash, sanitizer report or hang is a bug; so is a refusal without a one-line message, a parse that
-// disagrees with the input size, an accepted package (nothing here is signed with the key), or a refused
-// install that changed the state record or the running slot. Run it with scripts/fuzz.sh SECONDS.
+// go (platform/linux/ota_mqtt.cc hands MQTT payloads to exactly these functions). Any crash, sanitizer report
+// or hang is a bug; so is a refusal without a one-line message, a parse that disagrees with the input size,
+// an accepted package (nothing here is signed with the key), or a refused install that changed the state
+// record or the running slot. Run it with scripts/fuzz.sh SECONDS.
 //
 // Replay one input: build/fuzz/bin/edgeinfer_ota_package_fuzzer crash-FILE
 #include <cstddef>
