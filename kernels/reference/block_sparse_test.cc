@@ -17,18 +17,8 @@ namespace {
 
 using sparse_test::ConvCase;
 using sparse_test::FcCase;
-
-const testing::KernelList& reference_kernels() {
-  static const testing::KernelList kernels = {{BuiltinOp::kFullyConnected, &reference::fully_connected()},
-                                              {BuiltinOp::kConv2D, &reference::conv_2d()}};
-  return kernels;
-}
-
-// The fixed fractions in turn, then random ones.
-double sparsity_for(int i, std::mt19937& rng) {
-  static constexpr double kFixed[] = {0.0, 0.5, 0.75, 1.0};
-  return i % 5 < 4 ? kFixed[i % 5] : std::uniform_real_distribution<double>(0.0, 1.0)(rng);
-}
+using sparse_test::reference_kernels;
+using sparse_test::sparsity_for;
 
 FcCase random_fc(std::mt19937& rng, int i, DataType type) {
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };

@@ -17,12 +17,26 @@
 #include "compiler/model_builder.h"
 #include "compiler/quantize/sparsity_index.h"
 #include "edgeinfer/block_sparsity.h"
+#include "edgeinfer/kernels.h"
 #include "tests/support/single_op.h"
 
 namespace edgeinfer::sparse_test {
 
 using compiler::ModelBuilder;
 using compiler::QuantParams;
+
+// The reference FULLY_CONNECTED and CONV_2D: the dense side of every comparison.
+inline const testing::KernelList& reference_kernels() {
+  static const testing::KernelList kernels = {{BuiltinOp::kFullyConnected, &reference::fully_connected()},
+                                              {BuiltinOp::kConv2D, &reference::conv_2d()}};
+  return kernels;
+}
+
+// Case i's fraction of zero blocks: 0, 50%, 75% and 100% in turn, then a random one.
+inline double sparsity_for(int i, std::mt19937& rng) {
+  static constexpr double kFixed[] = {0.0, 0.5, 0.75, 1.0};
+  return i % 5 < 4 ? kFixed[i % 5] : std::uniform_real_distribution<double>(0.0, 1.0)(rng);
+}
 
 // Random int8 weights as `rows` rows of `row_length`: round(sparsity x blocks) blocks of kSparseBlock values
 // (chosen at random) are zero, the others random with about one zero value in eight (blocks with some zeros,

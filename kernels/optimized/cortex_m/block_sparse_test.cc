@@ -18,21 +18,13 @@ namespace {
 
 using sparse_test::ConvCase;
 using sparse_test::FcCase;
+using sparse_test::reference_kernels;
+using sparse_test::sparsity_for;
 
-const testing::KernelList& reference_kernels() {
-  static const testing::KernelList kernels = {{BuiltinOp::kFullyConnected, &reference::fully_connected()},
-                                              {BuiltinOp::kConv2D, &reference::conv_2d()}};
-  return kernels;
-}
 const testing::KernelList& optimized_kernels() {
   static const testing::KernelList kernels = {{BuiltinOp::kFullyConnected, &cortex_m::fully_connected()},
                                               {BuiltinOp::kConv2D, &cortex_m::conv_2d()}};
   return kernels;
-}
-
-double sparsity_for(int i, std::mt19937& rng) {
-  static constexpr double kFixed[] = {0.0, 0.5, 0.75, 1.0};
-  return i % 5 < 4 ? kFixed[i % 5] : std::uniform_real_distribution<double>(0.0, 1.0)(rng);
 }
 
 TEST(BlockSparseCortexM, FullyConnectedInt8EqualsDenseReference) {
