@@ -26,7 +26,8 @@ build=${EDGEINFER_FUZZ_BUILD_DIR:-$root/build/fuzz}  # another build directory, 
 jobs=${EDGEINFER_FUZZ_BUILD_JOBS:-2}
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DEDGEINFER_FUZZ=ON -DEDGEINFER_BUILD_TESTS=OFF \
-  -DEDGEINFER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  -DEDGEINFER_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" >/dev/null
 ninja -C "$build" -j"$jobs" edgeinfer_model_loader_fuzzer edgeinfer_cli_report_fuzzer edgeinfer_npy_fuzzer \
   edgeinfer_data_fuzzer edgeinfer_ota_package_fuzzer edgeinfer_ota_mqtt_payload_fuzzer edgeinfer_fuzz_seeds
 
