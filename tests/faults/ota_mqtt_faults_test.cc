@@ -19,6 +19,7 @@
 #include "platform/linux/telemetry_client.h"
 #include "platform/linux/telemetry_receiver.h"
 #include "platform/linux/test_dir.h"
+#include "tests/faults/broker_test_support.h"
 #include "tests/ota/ota_test_support.h"
 #include "tests/support/shared_data.h"
 
@@ -26,28 +27,14 @@ namespace edgeinfer::ota {
 namespace {
 
 using namespace std::chrono_literals;
+using edgeinfer::testing::eventually;
 using platform::MosquittoBroker;
 using platform::TelemetryClient;
 using platform::TelemetryReceiver;
 using platform::TestDir;
 
-#define SKIP_WITHOUT_MOSQUITTO()                                                                    \
-  if (MosquittoBroker::binary().empty()) {                                                          \
-    GTEST_SKIP() << "mosquitto not installed (scripts/setup.sh installs it): broker tests skipped"; \
-  }
-
 constexpr const char* kTarget = "gw-x86";
 constexpr const char* kDeviceId = "dev-1";
-
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 void write_file(const std::string& path, const std::vector<uint8_t>& bytes) {
   std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());

@@ -21,17 +21,14 @@
 #include "platform/linux/telemetry_client.h"
 #include "platform/linux/telemetry_receiver.h"
 #include "platform/linux/test_dir.h"
+#include "tests/faults/broker_test_support.h"
 
 namespace edgeinfer::platform {
 namespace {
 
 using edgeinfer::platform::MosquittoBroker;
 using namespace std::chrono_literals;
-
-#define SKIP_WITHOUT_MOSQUITTO()                                                                    \
-  if (MosquittoBroker::binary().empty()) {                                                          \
-    GTEST_SKIP() << "mosquitto not installed (scripts/setup.sh installs it): broker tests skipped"; \
-  }
+using edgeinfer::testing::eventually;
 
 // The device helper as a child process; killed (SIGKILL) when the object goes, also on test failure.
 class DeviceProcess {
@@ -95,16 +92,6 @@ nlohmann::json last_json_line(const std::string& path) {
 
 std::string state_of(const DeviceSeqStats& s) {
   return s.last_status.is_object() ? s.last_status.value("state", "") : "";
-}
-
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
 }
 
 std::vector<std::string> device_args(int port, const std::string& device, const TestDir& dir, long count,
