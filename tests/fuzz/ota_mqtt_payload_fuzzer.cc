@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
-#include "compiler/model_builder.h"
 #include "platform/linux/ota_device.h"
 #include "platform/linux/ota_mqtt.h"
+#include "tests/support/fc_model.h"
 
 namespace {
 
@@ -46,17 +46,7 @@ std::vector<uint8_t> read_all(const std::string& path) {
 
 // FULLY_CONNECTED 4 -> 3, float; `scale` makes the versions' bytes differ.
 std::vector<uint8_t> fc_model(float scale) {
-  compiler::ModelBuilder b;
-  const int in = b.add_tensor(DataType::kFloat32, {1, 4});
-  std::vector<float> weights;
-  for (int i = 0; i < 12; ++i) weights.push_back(scale * static_cast<float>(i - 5));
-  const int w = b.add_constant<float>(DataType::kFloat32, {3, 4}, weights);
-  const int out = b.add_tensor(DataType::kFloat32, {1, 3});
-  b.add_op(BuiltinOp::kFullyConnected, {in, w, -1}, {out}, tflite::BuiltinOptions::FullyConnectedOptions,
-           [](auto& fbb) { return tflite::CreateFullyConnectedOptions(fbb).Union(); });
-  b.set_inputs({in});
-  b.set_outputs({out});
-  return b.finish();
+  return testing::float_fc_model(4, 3, std::vector<float>(12, scale));
 }
 
 struct Fixture {

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "platform/linux/ota_device.h"
 #include "tests/ota/memory_storage.h"
+#include "tests/support/fc_model.h"
 
 namespace edgeinfer::ota::testing {
 
@@ -31,18 +32,9 @@ inline Keys make_keys() {
 
 // FULLY_CONNECTED 4 -> 3, float; `scale` changes the weights so versions differ in their bytes and outputs.
 inline std::vector<uint8_t> fc_model(float scale) {
-  compiler::ModelBuilder b;
-  const int in = b.add_tensor(DataType::kFloat32, {1, 4});
   std::vector<float> weights;
   for (int i = 0; i < 12; ++i) weights.push_back(scale * static_cast<float>(i - 5));
-  const int w = b.add_constant<float>(DataType::kFloat32, {3, 4}, weights);
-  const int bias = b.add_constant<float>(DataType::kFloat32, {3}, {0.5f, -0.5f, scale});
-  const int out = b.add_tensor(DataType::kFloat32, {1, 3});
-  b.add_op(BuiltinOp::kFullyConnected, {in, w, bias}, {out}, tflite::BuiltinOptions::FullyConnectedOptions,
-           [](auto& fbb) { return tflite::CreateFullyConnectedOptions(fbb).Union(); });
-  b.set_inputs({in});
-  b.set_outputs({out});
-  return b.finish();
+  return edgeinfer::testing::float_fc_model(4, 3, weights, {0.5f, -0.5f, scale});
 }
 
 // A signed package whose golden output our runtime computed (flipped when `break_golden`: the self-test

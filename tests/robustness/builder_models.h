@@ -11,6 +11,7 @@
 #include "compiler/graph/graph.h"
 #include "compiler/model_builder.h"
 #include "compiler/quantize/sparsity_index.h"
+#include "tests/support/fc_model.h"
 
 namespace edgeinfer::robustness {
 
@@ -18,16 +19,7 @@ using compiler::ModelBuilder;
 using compiler::QuantParams;
 
 inline std::vector<uint8_t> fc_float_model() {
-  ModelBuilder b;
-  const int in = b.add_tensor(DataType::kFloat32, {1, 4});
-  const int w = b.add_constant<float>(DataType::kFloat32, {3, 4}, {1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4});
-  const int bias = b.add_constant<float>(DataType::kFloat32, {3}, {0.5f, -0.5f, 1});
-  const int out = b.add_tensor(DataType::kFloat32, {1, 3});
-  b.add_op(BuiltinOp::kFullyConnected, {in, w, bias}, {out}, tflite::BuiltinOptions::FullyConnectedOptions,
-           [](auto& fbb) { return tflite::CreateFullyConnectedOptions(fbb).Union(); });
-  b.set_inputs({in});
-  b.set_outputs({out});
-  return b.finish();
+  return testing::float_fc_model(4, 3, {1, 2, 3, 4, 5, 6, 7, 8, -1, -2, -3, -4}, {0.5f, -0.5f, 1});
 }
 
 inline std::vector<uint8_t> add_int8_model() {

@@ -644,6 +644,21 @@ TEST(CliRobustness, CompareTwoModelsEndsCleanlyOnMalformedModels) {
   tally.finish(seconds_since(start));
 }
 
+// Checks what a command writing one model (quantize, train, prune) left in `out`: nothing on failure, and on
+// success exactly `name`, a model that loads again.
+std::string check_written_model(const CliResult& result, const fs::path& out, const std::string& name) {
+  const std::vector<std::string> left = files_in(out);
+  if (result.exit_code != 0) return left.empty() ? "" : "failed, but left " + left.front() + " behind";
+  if (left != std::vector<std::string>{name}) return "succeeded, but wrote no model";
+  const auto written = testing::read_bytes(out / name);
+  robustness::ExactBuffer copy(written.size());
+  std::memcpy(copy.data(), written.data(), written.size());
+  Model model;
+  if (!Model::from_bytes(copy.data(), written.size(), &model).is_ok())
+    return "wrote a model that does not load";
+  return "";
+}
+
 // ---- quantize ---------------------------------------------------------------------------------------------
 
 TEST(CliRobustness, QuantizeEndsCleanlyAndLeavesNoFileOnFailure) {
@@ -684,24 +699,7 @@ TEST(CliRobustness, QuantizeEndsCleanlyAndLeavesNoFileOnFailure) {
     const CliResult result = run_cli(args, capture);
     g_case.active = false;
     std::string problem = check_result(result, "quantize", json ? OutputKind::kJson : OutputKind::kText);
-    const std::vector<std::string> left = files_in(out);
-    if (problem.empty()) {
-      if (result.exit_code != 0 && !left.empty()) {
-        problem = "failed, but left " + left.front() + " behind";
-      } else if (result.exit_code == 0) {
-        if (left != std::vector<std::string>{"q.tflite"}) {
-          problem = "succeeded, but wrote no model";
-        } else {
-          // What quantize writes must load again.
-          const auto written = testing::read_bytes(out_path);
-          robustness::ExactBuffer copy(written.size());
-          std::memcpy(copy.data(), written.data(), written.size());
-          Model model;
-          if (!Model::from_bytes(copy.data(), written.size(), &model).is_ok())
-            problem = "wrote a model that does not load";
-        }
-      }
-    }
+    if (problem.empty()) problem = check_written_model(result, out, "q.tflite");
     for (const auto& file : files_in(out)) fs::remove_all(out / file);
     tally.add(c.description, result, problem);
   }
@@ -1048,20 +1046,6 @@ bool spec_is_light(const std::string& text) {
   }
 }
 
-// Checks what a training command left in `out`: nothing on failure, a model that loads on success.
-std::string check_trained_output(const CliResult& result, const fs::path& out, const std::string& name) {
-  const std::vector<std::string> left = files_in(out);
-  if (result.exit_code != 0) return left.empty() ? "" : "failed, but left " + left.front() + " behind";
-  if (left != std::vector<std::string>{name}) return "succeeded, but wrote no model";
-  const auto written = testing::read_bytes(out / name);
-  robustness::ExactBuffer copy(written.size());
-  std::memcpy(copy.data(), written.data(), written.size());
-  Model model;
-  if (!Model::from_bytes(copy.data(), written.size(), &model).is_ok())
-    return "wrote a model that does not load";
-  return "";
-}
-
 TEST(CliRobustness, TrainEndsCleanlyOnMalformedSpecsAndDatasets) {
   install_crash_reporter();
   Watchdog watchdog("CLI");
@@ -1163,7 +1147,7 @@ TEST(CliRobustness, TrainEndsCleanlyOnMalformedSpecsAndDatasets) {
     const CliResult result = run_cli(args, capture);
     g_case.active = false;
     std::string problem = check_result(result, "train", json ? OutputKind::kJson : OutputKind::kText);
-    if (problem.empty()) problem = check_trained_output(result, out, "m.tflite");
+    if (problem.empty()) problem = check_written_model(result, out, "m.tflite");
     if (problem.empty() && i == 0 && result.exit_code != 0) problem = "valid inputs failed: " + result.error;
     for (const auto& file : files_in(out)) fs::remove_all(out / file);
     tally.add(what, result, problem);
@@ -1227,7 +1211,7 @@ TEST(CliRobustness, PruneEndsCleanlyAndLeavesNoFileOnFailure) {
     const CliResult result = run_cli(args, capture);
     g_case.active = false;
     std::string problem = check_result(result, "prune", json ? OutputKind::kJson : OutputKind::kText);
-    if (problem.empty()) problem = check_trained_output(result, out, "p.tflite");
+    if (problem.empty()) problem = check_written_model(result, out, "p.tflite");
     for (const auto& file : files_in(out)) fs::remove_all(out / file);
     tally.add(c.description, result, problem);
   }
@@ -1274,6 +1258,14 @@ ModelCase mutate_package(const std::vector<uint8_t>& package, Rng& rng) {
   return c;
 }
 
+// Writes a key pair as `edgeinfer ota keygen` does (DIR/ota.key, DIR/ota.pub); returns the two paths.
+std::pair<std::string, std::string> write_keys(const WorkDir& dir, const ota::testing::Keys& keys) {
+  const std::string key = (dir / "ota.key").string(), pub = (dir / "ota.pub").string();
+  write_file(key, std::vector<uint8_t>(keys.secret.begin(), keys.secret.end()));
+  write_file(pub, std::vector<uint8_t>(keys.pub.begin(), keys.pub.end()));
+  return {key, pub};
+}
+
 TEST(CliRobustness, OtaEndsCleanlyOnMalformedPackagesKeysAndDeviceState) {
   install_crash_reporter();
   Watchdog watchdog("CLI");
@@ -1283,9 +1275,7 @@ TEST(CliRobustness, OtaEndsCleanlyOnMalformedPackagesKeysAndDeviceState) {
   const auto start = std::chrono::steady_clock::now();
   Rng rng(fnv1a("ota") ^ base_seed());
   const ota::testing::Keys keys = ota::testing::make_keys();
-  const std::string pub = (dir / "ota.pub").string(), key = (dir / "ota.key").string();
-  write_file(pub, std::vector<uint8_t>(keys.pub.begin(), keys.pub.end()));
-  write_file(key, std::vector<uint8_t>(keys.secret.begin(), keys.secret.end()));
+  const auto [key, pub] = write_keys(dir, keys);
   const auto v1 = ota::testing::make_test_package(ota::testing::fc_model(1.0f), 1, "robust", keys);
   const auto v2 = ota::testing::make_test_package(ota::testing::fc_model(2.0f), 2, "robust", keys);
   const fs::path device = dir / "device", pristine = dir / "pristine", package = dir / "case.eiota";
@@ -1383,9 +1373,7 @@ TEST(CliRobustness, OtaPackEndsCleanlyAndLeavesNoFileOnFailure) {
   const auto start = std::chrono::steady_clock::now();
   Rng rng(fnv1a("ota pack options") ^ base_seed());
   const ota::testing::Keys keys = ota::testing::make_keys();
-  const std::string key = (dir / "ota.key").string(), pub = (dir / "ota.pub").string();
-  write_file(key, std::vector<uint8_t>(keys.secret.begin(), keys.secret.end()));
-  write_file(pub, std::vector<uint8_t>(keys.pub.begin(), keys.pub.end()));
+  const auto [key, pub] = write_keys(dir, keys);
   const fs::path out = dir / "out";
   const std::string model_path = (dir / "case.tflite").string(), output = (out / "p.eiota").string();
   const int target = std::max(1, cases_per_command() / 4);
@@ -1468,19 +1456,9 @@ TEST(CliRobustness, DemoVibrationEndsCleanlyOnHostileOptions) {
                                               "--speed 4e-320", "--epochs 1000", "--epochs 2147483647"};
   // A 30 -> 30 float autoencoder stand-in: FULLY_CONNECTED with 0.9 on the diagonal.
   const std::string ae_path = (dir / "ae.tflite").string();
-  {
-    compiler::ModelBuilder b;
-    const int in = b.add_tensor(DataType::kFloat32, {1, 30});
-    std::vector<float> weights(30 * 30, 0.0f);
-    for (int k = 0; k < 30; ++k) weights[k * 30 + k] = 0.9f;
-    const int w = b.add_constant<float>(DataType::kFloat32, {30, 30}, weights);
-    const int out = b.add_tensor(DataType::kFloat32, {1, 30});
-    b.add_op(BuiltinOp::kFullyConnected, {in, w, -1}, {out}, tflite::BuiltinOptions::FullyConnectedOptions,
-             [](auto& fbb) { return tflite::CreateFullyConnectedOptions(fbb).Union(); });
-    b.set_inputs({in});
-    b.set_outputs({out});
-    write_file(ae_path, b.finish());
-  }
+  std::vector<float> diagonal(30 * 30, 0.0f);
+  for (int k = 0; k < 30; ++k) diagonal[k * 30 + k] = 0.9f;
+  write_file(ae_path, testing::float_fc_model(30, 30, diagonal));
   const int target = 120;
   for (int i = 0; i < target; ++i) {
     // A tiny valid run to start from: 0.02 simulated hours, 0.1 h of normal data, offline, and a model given
