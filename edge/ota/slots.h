@@ -100,6 +100,9 @@ struct InstallResult {
   Reason reason = Reason::kOk;
   char message[kMessageBytes] = {};
   uint32_t version = 0;  // the model version running afterwards (0: none)
+
+  // The new model was installed but failed its self-test or a healthy run: the device went back.
+  bool rolled_back() const { return reason == Reason::kSelfTestFailed || reason == Reason::kUnhealthy; }
 };
 
 class SlotManager {

@@ -6,8 +6,6 @@
 #include <cstdio>
 #include <deque>
 #include <exception>
-#include <fstream>
-#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -19,17 +17,6 @@ namespace {
 
 // Superseded packages waiting to be reported; past this the oldest go unreported (a flood of pushes).
 constexpr size_t kMaxSupersededReports = 16;
-
-std::string hex(const uint8_t* bytes, size_t size) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string text;
-  text.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    text.push_back(kDigits[bytes[i] >> 4]);
-    text.push_back(kDigits[bytes[i] & 15]);
-  }
-  return text;
-}
 
 // Size, hash and (when the header parses) version of a payload: what every report carries.
 OtaOutcome describe(const uint8_t* bytes, size_t size) {
@@ -54,11 +41,11 @@ OtaOutcome refused(OtaOutcome outcome, Reason reason, const std::string& message
 // The running model's file: its SHA-256 against the package header's, to tell a re-push of the running
 // model from another model under the same version.
 bool file_has_sha256(const std::string& path, const uint8_t expected[32]) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string unreadable;  // an unreadable running model is simply not this package's
+  const std::optional<std::vector<uint8_t>> bytes = host::read_file(path, &unreadable);
+  if (!bytes) return false;
   uint8_t digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, bytes.data(), bytes.size());
+  crypto_hash_sha256(digest, bytes->data(), bytes->size());
   return sodium_memcmp(digest, expected, sizeof(digest)) == 0;
 }
 
@@ -111,7 +98,8 @@ std::string ota_topic(const std::string& device_id) {
 std::string sha256_hex(const uint8_t* bytes, size_t size) {
   uint8_t digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, bytes, size);
-  return hex(digest, sizeof(digest));
+  char text[2 * sizeof(digest) + 1];
+  return sodium_bin2hex(text, sizeof(text), digest, sizeof(digest));
 }
 
 OtaOutcome process_package(const uint8_t* bytes, size_t size, const DeviceOptions& options) {
@@ -131,7 +119,7 @@ OtaOutcome process_package(const uint8_t* bytes, size_t size, const DeviceOption
     outcome.version = result.version;
     if (result.ok)
       outcome.result = "installed";
-    else if (result.reason == Reason::kSelfTestFailed || result.reason == Reason::kUnhealthy)
+    else if (result.rolled_back())
       outcome.result = "rolled_back";
     else
       outcome.result = "refused";

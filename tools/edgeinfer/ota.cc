@@ -210,9 +210,7 @@ int install(const OtaOptions& o) {
     print_report(json_text(report, 2) + "\n");
   }
   if (!result.ok) {
-    const bool rolled_back =
-        result.reason == ota::Reason::kSelfTestFailed || result.reason == ota::Reason::kUnhealthy;
-    throw CliError{o.package + ": " + (rolled_back ? "rolled back (" : "refused (") +
+    throw CliError{o.package + ": " + (result.rolled_back() ? "rolled back (" : "refused (") +
                    ota::reason_name(result.reason) + "): " + result.message};
   }
   if (!o.json) print_report(std::string(result.message) + "\n");
