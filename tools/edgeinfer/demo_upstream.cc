@@ -23,18 +23,27 @@ std::string temp_path(const std::string& name) {
   return (fs::temp_directory_path() / name).string();
 }
 
+// The client options that come from the command line (device id, TLS, fast reconnects); where the broker
+// and the queue are is decided by the caller.
+platform::TelemetryOptions telemetry_options(const UpstreamOptions& o) {
+  platform::TelemetryOptions telemetry;
+  telemetry.device_id = o.device;
+  telemetry.tls_ca_file = o.tls_ca_file;
+  telemetry.tls_cert_file = o.tls_cert_file;
+  telemetry.tls_key_file = o.tls_key_file;
+  telemetry.reconnect_min_ms = 100;  // a demo at high speed: come back quickly after a broker restart
+  telemetry.reconnect_max_ms = 2000;
+  return telemetry;
+}
+
 }  // namespace
 
 void DemoUpstream::validate(const UpstreamOptions& o) {
   if (!(o.flush_timeout_s >= 0 && o.flush_timeout_s <= 3600))
     throw CliError{"--flush-timeout must be in [0, 3600] seconds"};
   if (o.offline && !o.broker.empty()) throw CliError{"--offline and --broker exclude each other"};
-  platform::TelemetryOptions telemetry;
-  telemetry.device_id = o.device;
-  telemetry.queue_dir = "unused";
-  telemetry.tls_ca_file = o.tls_ca_file;
-  telemetry.tls_cert_file = o.tls_cert_file;
-  telemetry.tls_key_file = o.tls_key_file;
+  platform::TelemetryOptions telemetry = telemetry_options(o);
+  telemetry.queue_dir = "unused";  // the queue is opened later; the checks want one named
   try {
     if (!o.broker.empty()) platform::parse_broker_address(o.broker);
     platform::TelemetryClient::validate(telemetry);
@@ -49,13 +58,7 @@ DemoUpstream::DemoUpstream(const UpstreamOptions& options) : options_(options) {
     description_ = "offline (--offline): messages are counted, not sent";
     return;
   }
-  platform::TelemetryOptions telemetry;
-  telemetry.device_id = options_.device;
-  telemetry.tls_ca_file = options_.tls_ca_file;
-  telemetry.tls_cert_file = options_.tls_cert_file;
-  telemetry.tls_key_file = options_.tls_key_file;
-  telemetry.reconnect_min_ms = 100;  // a demo at high speed: come back quickly after a broker restart
-  telemetry.reconnect_max_ms = 2000;
+  platform::TelemetryOptions telemetry = telemetry_options(options_);
   try {
     if (!options_.broker.empty()) {
       const platform::BrokerAddress address = platform::parse_broker_address(options_.broker);

@@ -441,8 +441,9 @@ int run_vibration_demo(const VibrationDemoOptions& o) {
       done += monitor->push(frames.data() + done * vib::kAxes, vib::kHopFrames - done,
                             static_cast<uint64_t>(now_s * 1e6), &r, &window);
       if (!window) continue;
-      infer_seconds += wall_seconds() - before;
-      interval_seconds += wall_seconds() - before;
+      const double took = wall_seconds() - before;
+      infer_seconds += took;
+      interval_seconds += took;
       ++windows;
       ++interval_windows;
       if (!r.scored) continue;
